@@ -1,0 +1,16 @@
+/* convert.h: a Hugging Face folder to a .cbm image, in memory. The runtime
+ * calls this to load a folder directly: one conversion path, not two. */
+#ifndef CB_CONVERT_H
+#define CB_CONVERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crossbyte.h"
+
+/* *image is 64-byte aligned; free it with free(). *input_bytes (may be NULL)
+ * receives the size of model.safetensors. */
+cb_status cb_convert_to_memory(const char *hf_dir, cb_dtype dtype, uint8_t **image, size_t *size,
+                               uint64_t *input_bytes, cb_error *err);
+
+#endif

@@ -1,0 +1,355 @@
+/* hf_model.c: Hugging Face config.json + safetensors -> crossbyte's layout.
+ *
+ * Canonical tensor names (shapes in PyTorch order, [out, in] for linears):
+ *   emb.word [V, E]   emb.pos [P, E]   emb.type [T, E]   emb.ln.w/.b [E]
+ *   emb.proj.w [H, E] emb.proj.b [H]                      (ELECTRA, E != H)
+ *   l<i>.qkv.w [3H, H] .b [3H]   l<i>.ao.w [H, H] .b   l<i>.ln1.w/.b [H]
+ *   l<i>.up.w [F, H] .b [F]      l<i>.down.w [H, F] .b [H]   l<i>.ln2.w/.b
+ *   head.dense.w [H, H] .b [H]   head.out.w [L, H] .b [L]
+ * In int8 files, emb.word and the l<i> .w matrices are "i8" with a
+ * "<name>.scale" f32 vector of one scale per row.
+ */
+#include "hf_model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "quantize.h"
+
+/* What differs between architectures is data: where the tensors live and
+ * which activation the classification head uses. */
+typedef struct arch_desc {
+    const char *class_name;
+    const char *prefix;          /* base model prefix in tensor names */
+    const char *head_dense;      /* dense layer applied to the first token */
+    const char *head_out;        /* final projection to the labels */
+    cb_act_fn head_act;
+    int positions_after_padding; /* RoBERTa: position ids start at pad_token_id + 1 */
+} arch_desc;
+
+static const arch_desc archs[] = {
+    { "BertForSequenceClassification", "bert.", "bert.pooler.dense", "classifier", CB_ACT_TANH, 0 },
+    { "ElectraForSequenceClassification", "electra.", "classifier.dense", "classifier.out_proj", CB_ACT_GELU, 0 },
+    { "RobertaForSequenceClassification", "roberta.", "classifier.dense", "classifier.out_proj", CB_ACT_TANH, 1 },
+    { "XLMRobertaForSequenceClassification", "roberta.", "classifier.dense", "classifier.out_proj", CB_ACT_TANH, 1 },
+};
+
+static const arch_desc *find_arch(const cJSON *config, const char **name)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(config, "architectures");
+    const cJSON *first = cJSON_GetArrayItem(list, 0);
+    *name = cJSON_IsString(first) ? first->valuestring : "(none)";
+    for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++)
+        if (strcmp(archs[i].class_name, *name) == 0) return &archs[i];
+    return NULL;
+}
+
+static int json_int(const cJSON *o, const char *key, int fallback)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valueint : fallback;
+}
+
+/* sentence-transformers' activation names are Python paths such as
+ * "torch.nn.modules.activation.Sigmoid": the class name decides. */
+static cb_status parse_score_fn(const char *path, cb_score_fn *out, cb_error *err)
+{
+    const char *dot = strrchr(path, '.');
+    const char *cls = dot ? dot + 1 : path;
+    if (strcmp(cls, "Sigmoid") == 0) *out = CB_SCORE_SIGMOID;
+    else if (strcmp(cls, "Identity") == 0) *out = CB_SCORE_IDENTITY;
+    else if (strcmp(cls, "Tanh") == 0) *out = CB_SCORE_TANH;
+    else if (strcmp(cls, "Softmax") == 0) *out = CB_SCORE_SOFTMAX;
+    else return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "config.json: score activation %s is not supported", path);
+    return CB_OK;
+}
+
+cb_status cb_hf_read_config(const cJSON *config, int tokenizer_max_length, cb_model_config *c,
+                            cb_error *err)
+{
+    memset(c, 0, sizeof *c);
+    const char *name;
+    const arch_desc *a = find_arch(config, &name);
+    if (!a)
+        return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL,
+                       "config.json: architecture %s is not supported (supported: BERT, ELECTRA, RoBERTa "
+                       "sequence classification)", name);
+    snprintf(c->architecture, sizeof c->architecture, "%s", name);
+    c->vocab_size = json_int(config, "vocab_size", 0);
+    c->hidden_size = json_int(config, "hidden_size", 0);
+    c->embedding_size = json_int(config, "embedding_size", c->hidden_size);
+    c->num_layers = json_int(config, "num_hidden_layers", 0);
+    c->num_heads = json_int(config, "num_attention_heads", 0);
+    c->intermediate_size = json_int(config, "intermediate_size", 0);
+    c->max_positions = json_int(config, "max_position_embeddings", 0);
+    c->type_vocab_size = json_int(config, "type_vocab_size", 0);
+    if (c->vocab_size <= 0 || c->hidden_size <= 0 || c->embedding_size <= 0 || c->num_layers <= 0 ||
+        c->num_heads <= 0 || c->intermediate_size <= 0 || c->max_positions <= 0 ||
+        c->hidden_size % c->num_heads != 0)
+        return cb_fail(err, CB_ERR_HF_FORMAT, "config.json: missing or inconsistent sizes "
+                       "(vocab_size, hidden_size, num_hidden_layers, num_attention_heads, intermediate_size, "
+                       "max_position_embeddings)");
+    if (a->positions_after_padding) c->position_offset = json_int(config, "pad_token_id", 1) + 1;
+    c->max_length_limit = c->max_positions - c->position_offset;
+    if (c->max_length_limit < 3) return cb_fail(err, CB_ERR_HF_FORMAT, "config.json: too few positions");
+    c->max_length = tokenizer_max_length > 0 && tokenizer_max_length < c->max_length_limit
+                        ? tokenizer_max_length : c->max_length_limit;
+
+    const cJSON *eps = cJSON_GetObjectItemCaseSensitive(config, "layer_norm_eps");
+    c->layer_norm_eps = cJSON_IsNumber(eps) ? (float)eps->valuedouble : 1e-12f;
+    const cJSON *act = cJSON_GetObjectItemCaseSensitive(config, "hidden_act");
+    const char *act_name = cJSON_IsString(act) ? act->valuestring : "gelu";
+    if (!cb_act_fn_parse(act_name, &c->hidden_act) || c->hidden_act == CB_ACT_TANH)
+        return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "config.json: hidden_act %s is not supported", act_name);
+    c->head_act = a->head_act;
+
+    /* Labels, in id order. */
+    const cJSON *id2label = cJSON_GetObjectItemCaseSensitive(config, "id2label");
+    int n = cJSON_IsObject(id2label) ? cJSON_GetArraySize(id2label) : json_int(config, "num_labels", 1);
+    if (n < 1 || n > CB_MAX_LABELS) return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "config.json: %d labels", n);
+    c->num_labels = n;
+    for (int i = 0; i < n; i++) snprintf(c->labels[i], sizeof c->labels[i], "LABEL_%d", i);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, id2label) {
+        char *end;
+        long id = strtol(e->string, &end, 10);
+        if (*end || id < 0 || id >= n || !cJSON_IsString(e))
+            return cb_fail(err, CB_ERR_HF_FORMAT, "config.json: id2label entry '%s' is malformed", e->string);
+        snprintf(c->labels[id], sizeof c->labels[id], "%s", e->valuestring);
+    }
+
+    /* sentence-transformers' predict() activation: newest key first. */
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(config, "sentence_transformers");
+    const cJSON *fn = cJSON_GetObjectItemCaseSensitive(st, "activation_fn");
+    if (!cJSON_IsString(fn)) fn = cJSON_GetObjectItemCaseSensitive(config, "sbert_ce_default_activation_function");
+    if (cJSON_IsString(fn)) return parse_score_fn(fn->valuestring, &c->score_fn, err);
+    c->score_fn = n == 1 ? CB_SCORE_SIGMOID : CB_SCORE_IDENTITY;
+    return CB_OK;
+}
+
+/* ---- weights --------------------------------------------------------------- */
+
+typedef struct gather {
+    const cb_safetensors *st;
+    const arch_desc *arch;
+    cb_writer *w;
+    uint64_t input_bytes;
+    int int8;
+} gather;
+
+/* Finds `name`, also under the LayerNorm gamma/beta spelling of old
+ * checkpoints and without the base-model prefix (headless exports). */
+static const cb_st_tensor *find(const gather *g, const char *name)
+{
+    const cb_st_tensor *t = cb_safetensors_find(g->st, name);
+    char alt[256];
+    const char *suffix[2][2] = { { "LayerNorm.weight", "LayerNorm.gamma" }, { "LayerNorm.bias", "LayerNorm.beta" } };
+    for (int i = 0; !t && i < 2; i++) {
+        size_t ln = strlen(name), ls = strlen(suffix[i][0]);
+        if (ln >= ls && strcmp(name + ln - ls, suffix[i][0]) == 0 && ln + 8 < sizeof alt) {
+            snprintf(alt, sizeof alt, "%.*s%s", (int)(ln - ls), name, suffix[i][1]);
+            t = cb_safetensors_find(g->st, alt);
+        }
+    }
+    size_t lp = strlen(g->arch->prefix);
+    if (!t && strncmp(name, g->arch->prefix, lp) == 0) t = cb_safetensors_find(g->st, name + lp);
+    return t;
+}
+
+/* Reads `name` as float32 with the expected shape (rows, cols; cols 0 = 1-D). */
+static cb_status read_f32(gather *g, const char *name, int64_t rows, int64_t cols, float **out, cb_error *err)
+{
+    *out = NULL;
+    const cb_st_tensor *t = find(g, name);
+    if (!t) return cb_fail(err, CB_ERR_HF_FORMAT, "model.safetensors: tensor %s is missing", name);
+    int ok = cols ? t->n_dims == 2 && t->shape[0] == rows && t->shape[1] == cols
+                  : t->n_dims == 1 && t->shape[0] == rows;
+    if (!ok)
+        return cb_fail(err, CB_ERR_HF_FORMAT, "model.safetensors: tensor %s has shape [%lld%s%lld], config.json implies "
+                       "[%lld, %lld]", name, (long long)t->shape[0], t->n_dims > 1 ? ", " : "",
+                       t->n_dims > 1 ? (long long)t->shape[1] : 0LL, (long long)rows, (long long)cols);
+    size_t n = cb_st_numel(t);
+    float *f = malloc(n * sizeof *f);
+    if (!f) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory reading %s", name);
+    cb_st_to_f32(t, f);
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(f[i])) {
+            free(f);
+            return cb_fail(err, CB_ERR_HF_FORMAT, "model.safetensors: tensor %s holds NaN or infinity", name);
+        }
+    }
+    g->input_bytes += t->size;
+    *out = f;
+    return CB_OK;
+}
+
+/* Adds a float32 tensor, or its int8 rows + scales when `quantize`. */
+static cb_status put(gather *g, const char *name, float *data, int64_t rows, int64_t cols, int quantize,
+                     cb_error *err)
+{
+    int64_t shape[2] = { rows, cols };
+    int n_dims = cols ? 2 : 1;
+    size_t count = (size_t)rows * (size_t)(cols ? cols : 1);
+    if (!quantize) return cb_writer_add(g->w, name, CBM_F32, n_dims, shape, data, count * sizeof(float), err);
+    int8_t *q = malloc(count);
+    float *scale = malloc((size_t)rows * sizeof *scale);
+    if (!q || !scale) {
+        free(q);
+        free(scale);
+        free(data);
+        return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory quantising %s", name);
+    }
+    cb_quantize_rows_int8(data, (size_t)rows, (size_t)cols, q, scale);
+    free(data);
+    char sname[80];
+    snprintf(sname, sizeof sname, "%s.scale", name);
+    cb_status s = cb_writer_add(g->w, name, CBM_I8, 2, shape, q, count, err);
+    if (s != CB_OK) {
+        free(scale);
+        return s;
+    }
+    return cb_writer_add(g->w, sname, CBM_F32, 1, shape, scale, (size_t)rows * sizeof(float), err);
+}
+
+static cb_status copy(gather *g, const char *hf, const char *ours, int64_t rows, int64_t cols, int quantize,
+                      cb_error *err)
+{
+    float *f;
+    cb_status s = read_f32(g, hf, rows, cols, &f, err);
+    return s != CB_OK ? s : put(g, ours, f, rows, cols, quantize, err);
+}
+
+/* name = a + b, or CB_ERR_HF_FORMAT when it does not fit: names come from
+ * config.json and tensor tables, so they are input, not constants. */
+static cb_status join(char *out, size_t cap, const char *a, const char *b, cb_error *err)
+{
+    int n = snprintf(out, cap, "%s%s", a, b);
+    if (n < 0 || (size_t)n >= cap) return cb_fail(err, CB_ERR_HF_FORMAT, "tensor name too long: %s%s", a, b);
+    return CB_OK;
+}
+
+static cb_status copy_linear(gather *g, const char *hf, const char *ours, int64_t out, int64_t in, int quantize,
+                             cb_error *err)
+{
+    char a[256], b[96];
+    cb_status s;
+    if ((s = join(a, sizeof a, hf, ".weight", err)) || (s = join(b, sizeof b, ours, ".w", err)) ||
+        (s = copy(g, a, b, out, in, quantize, err)) || (s = join(a, sizeof a, hf, ".bias", err)) ||
+        (s = join(b, sizeof b, ours, ".b", err)))
+        return s;
+    return copy(g, a, b, out, 0, 0, err);
+}
+
+static cb_status copy_layernorm(gather *g, const char *hf, const char *ours, int64_t n, cb_error *err)
+{
+    char a[256], b[96];
+    cb_status s;
+    if ((s = join(a, sizeof a, hf, ".weight", err)) || (s = join(b, sizeof b, ours, ".w", err)) ||
+        (s = copy(g, a, b, n, 0, 0, err)) || (s = join(a, sizeof a, hf, ".bias", err)) ||
+        (s = join(b, sizeof b, ours, ".b", err)))
+        return s;
+    return copy(g, a, b, n, 0, 0, err);
+}
+
+/* Q, K and V become one [3H, H] matrix: one matrix product instead of three. */
+static cb_status fuse_qkv(gather *g, const char *base, const char *ours, int64_t h, cb_error *err)
+{
+    float *w = malloc((size_t)(3 * h * h) * sizeof *w), *b = malloc((size_t)(3 * h) * sizeof *b);
+    if (!w || !b) {
+        free(w);
+        free(b);
+        return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory fusing %s", base);
+    }
+    for (int p = 0; p < 3; p++) {
+        char name[256];
+        float *f;
+        char stem[192];
+        cb_status s = join(stem, sizeof stem, base, p == 0 ? ".query" : p == 1 ? ".key" : ".value", err);
+        if (s == CB_OK) s = join(name, sizeof name, stem, ".weight", err);
+        if (s == CB_OK) s = read_f32(g, name, h, h, &f, err);
+        if (s == CB_OK) {
+            memcpy(w + p * h * h, f, (size_t)(h * h) * sizeof *f);
+            free(f);
+            s = join(name, sizeof name, stem, ".bias", err);
+            if (s == CB_OK) s = read_f32(g, name, h, 0, &f, err);
+        }
+        if (s != CB_OK) {
+            free(w);
+            free(b);
+            return s;
+        }
+        memcpy(b + p * h, f, (size_t)h * sizeof *f);
+        free(f);
+    }
+    char wn[96], bn[96];
+    cb_status s;
+    if ((s = join(wn, sizeof wn, ours, ".w", err)) || (s = join(bn, sizeof bn, ours, ".b", err))) {
+        free(w);
+        free(b);
+        return s;
+    }
+    s = put(g, wn, w, 3 * h, h, g->int8, err);
+    if (s != CB_OK) {
+        free(b);
+        return s;
+    }
+    return put(g, bn, b, 3 * h, 0, 0, err);
+}
+
+cb_status cb_hf_add_weights(const cJSON *config, const cb_safetensors *st, const cb_model_config *c,
+                            cb_writer *w, uint64_t *input_bytes, cb_error *err)
+{
+    const char *name;
+    gather g = { .st = st, .arch = find_arch(config, &name), .w = w, .int8 = c->int8 };
+    if (!g.arch) return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "architecture %s is not supported", name);
+    const char *p = g.arch->prefix;
+    const int64_t V = c->vocab_size, E = c->embedding_size, H = c->hidden_size, F = c->intermediate_size;
+    char hf[256], ours[96];
+    cb_status s;
+
+#define TRY(call) do { if ((s = (call)) != CB_OK) return s; } while (0)
+    snprintf(hf, sizeof hf, "%sembeddings.word_embeddings.weight", p);
+    TRY(copy(&g, hf, "emb.word", V, E, c->int8, err));
+    snprintf(hf, sizeof hf, "%sembeddings.position_embeddings.weight", p);
+    TRY(copy(&g, hf, "emb.pos", c->max_positions, E, 0, err));
+    if (c->type_vocab_size > 0) {
+        snprintf(hf, sizeof hf, "%sembeddings.token_type_embeddings.weight", p);
+        TRY(copy(&g, hf, "emb.type", c->type_vocab_size, E, 0, err));
+    }
+    snprintf(hf, sizeof hf, "%sembeddings.LayerNorm", p);
+    TRY(copy_layernorm(&g, hf, "emb.ln", E, err));
+    if (E != H) {
+        snprintf(hf, sizeof hf, "%sembeddings_project", p);
+        TRY(copy_linear(&g, hf, "emb.proj", H, E, 0, err));
+    }
+    for (int i = 0; i < c->num_layers; i++) {
+        char base[128];
+        snprintf(base, sizeof base, "%sencoder.layer.%d", p, i);
+        snprintf(hf, sizeof hf, "%s.attention.self", base);
+        snprintf(ours, sizeof ours, "l%d.qkv", i);
+        TRY(fuse_qkv(&g, hf, ours, H, err));
+        snprintf(hf, sizeof hf, "%s.attention.output.dense", base);
+        snprintf(ours, sizeof ours, "l%d.ao", i);
+        TRY(copy_linear(&g, hf, ours, H, H, c->int8, err));
+        snprintf(hf, sizeof hf, "%s.attention.output.LayerNorm", base);
+        snprintf(ours, sizeof ours, "l%d.ln1", i);
+        TRY(copy_layernorm(&g, hf, ours, H, err));
+        snprintf(hf, sizeof hf, "%s.intermediate.dense", base);
+        snprintf(ours, sizeof ours, "l%d.up", i);
+        TRY(copy_linear(&g, hf, ours, F, H, c->int8, err));
+        snprintf(hf, sizeof hf, "%s.output.dense", base);
+        snprintf(ours, sizeof ours, "l%d.down", i);
+        TRY(copy_linear(&g, hf, ours, H, F, c->int8, err));
+        snprintf(hf, sizeof hf, "%s.output.LayerNorm", base);
+        snprintf(ours, sizeof ours, "l%d.ln2", i);
+        TRY(copy_layernorm(&g, hf, ours, H, err));
+    }
+    TRY(copy_linear(&g, g.arch->head_dense, "head.dense", H, H, 0, err));
+    TRY(copy_linear(&g, g.arch->head_out, "head.out", c->num_labels, H, 0, err));
+#undef TRY
+    *input_bytes = g.input_bytes;
+    return CB_OK;
+}

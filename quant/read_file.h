@@ -1,0 +1,20 @@
+/* read_file.h: whole-file reads for the Hugging Face reader. */
+#ifndef CB_READ_FILE_H
+#define CB_READ_FILE_H
+
+#include <stddef.h>
+
+#include "crossbyte.h"
+
+/* Reads `path` into a malloc'd buffer with a NUL appended (not counted in
+ * *size). The caller frees *buf. A missing file is CB_ERR_MISSING_FILE, any
+ * other failure CB_ERR_IO or CB_ERR_OUT_OF_MEMORY, each naming the path. */
+cb_status cb_read_file(const char *path, char **buf, size_t *size, cb_error *err);
+
+/* 1 when `path` names an existing regular file. */
+int cb_file_exists(const char *path);
+
+/* dir + "/" + name into out (capacity cap); CB_ERR_INVALID_ARGUMENT if too long. */
+cb_status cb_path_join(char *out, size_t cap, const char *dir, const char *name, cb_error *err);
+
+#endif

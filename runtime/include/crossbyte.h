@@ -1,0 +1,178 @@
+/* crossbyte.h: run sentence-transformers cross-encoders (BERT family) from C.
+ *
+ * Usage:
+ *
+ *     cb_error err;
+ *     cb_model *m = NULL;
+ *     if (cb_model_load("model.cbm", NULL, &m, &err) != CB_OK) {
+ *         fprintf(stderr, "%s\n", err.message);
+ *         return 1;
+ *     }
+ *     cb_pair pairs[2] = {
+ *         { "how many people live in berlin?", CB_NUL_TERMINATED,
+ *           "Berlin has 3.5 million inhabitants.", CB_NUL_TERMINATED },
+ *         { "how many people live in berlin?", CB_NUL_TERMINATED,
+ *           "Berlin is known for its museums.", CB_NUL_TERMINATED },
+ *     };
+ *     float scores[2];                 // n_pairs * cb_model_num_labels(m)
+ *     if (cb_predict(m, pairs, 2, NULL, scores, &err) != CB_OK) { ... }
+ *     cb_model_free(m);
+ *
+ * Threads: a loaded model is read-only; any number of threads may call
+ * cb_predict, cb_rank and cb_tokenize on one model at the same time. Each call
+ * borrows a private workspace (operators, buffers, thread pool) from the model
+ * and returns it when done. cb_model_free must not race with any other call.
+ *
+ * Ownership: every pointer passed in is borrowed for the duration of the call,
+ * except the buffer given to cb_model_load_buffer, which must stay valid and
+ * unchanged until cb_model_free. Output arrays are allocated by the caller.
+ * Strings returned by cb_model_* accessors belong to the model and live until
+ * cb_model_free; cb_status_string returns static strings.
+ *
+ * Errors: every fallible function returns a cb_status (CB_OK = 0) and, when
+ * `err` is not NULL, fills it with the same code and a message naming the
+ * problem and the input. Nothing in the library prints or exits.
+ */
+#ifndef CROSSBYTE_H
+#define CROSSBYTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CROSSBYTE_VERSION "0.1.0"
+
+typedef enum cb_status {
+    CB_OK = 0,
+    CB_ERR_INVALID_ARGUMENT = 1,   /* NULL where a value is required, bad option value */
+    CB_ERR_OUT_OF_MEMORY = 2,      /* an allocation failed */
+    CB_ERR_IO = 3,                 /* a file could not be opened, read, mapped or written */
+    CB_ERR_MODEL_FORMAT = 4,       /* not a .cbm file, truncated, checksum or table mismatch */
+    CB_ERR_MODEL_VERSION = 5,      /* a .cbm file of a format version this build cannot read */
+    CB_ERR_UNSUPPORTED_MODEL = 6,  /* architecture, activation, tokenizer or dtype not supported */
+    CB_ERR_MISSING_FILE = 7,       /* a Hugging Face folder lacks a file it needs */
+    CB_ERR_HF_FORMAT = 8,          /* config.json, safetensors or tokenizer file malformed */
+    CB_ERR_INVALID_UTF8 = 9,       /* a text is not valid UTF-8 */
+    CB_ERR_TEXT_TOO_LONG = 10,     /* a text exceeds CB_MAX_TEXT_BYTES */
+    CB_ERR_MAX_LENGTH = 11,        /* max_length outside [3, model's position limit] */
+    CB_ERR_BACKEND = 12,           /* XNNPACK refused an operation (message says which) */
+    CB_ERR_NOT_SINGLE_LABEL = 13   /* cb_rank on a model with several labels */
+} cb_status;
+
+/* Static English text for a status code; never NULL. */
+const char *cb_status_string(cb_status code);
+
+#define CB_ERROR_MESSAGE_SIZE 256
+typedef struct cb_error {
+    cb_status code;
+    char message[CB_ERROR_MESSAGE_SIZE];   /* NUL-terminated, "" when code == CB_OK */
+} cb_error;
+
+/* Texts longer than this (in bytes) are refused with CB_ERR_TEXT_TOO_LONG.
+ * Longer texts are still truncated to max_length tokens like Hugging Face
+ * does; this limit only bounds the work spent on a single text. */
+#define CB_MAX_TEXT_BYTES (16u * 1024u * 1024u)
+
+/* ---- loading ------------------------------------------------------------- */
+
+typedef struct cb_model cb_model;
+
+typedef struct cb_load_options {
+    int n_threads;        /* threads per call; 0 or 1 = the calling thread only */
+    int skip_checksum;    /* 1 = do not verify the .cbm checksum (faster load) */
+} cb_load_options;
+
+/* `path` is a .cbm file (memory-mapped) or a Hugging Face model folder
+ * (config.json, model.safetensors, vocab and tokenizer files), converted in
+ * memory on the fly. `opts` may be NULL for defaults. On success *out holds a
+ * model to release with cb_model_free; on failure *out is NULL. */
+cb_status cb_model_load(const char *path, const cb_load_options *opts,
+                        cb_model **out, cb_error *err);
+
+/* A .cbm file already in memory. `data` must be 64-byte aligned for zero-copy
+ * use; otherwise it is copied. When not copied, it is borrowed until
+ * cb_model_free. */
+cb_status cb_model_load_buffer(const void *data, size_t size,
+                               const cb_load_options *opts,
+                               cb_model **out, cb_error *err);
+
+/* Frees everything the model owns. NULL is fine. */
+void cb_model_free(cb_model *model);
+
+/* ---- what the model is --------------------------------------------------- */
+
+const char *cb_model_architecture(const cb_model *model); /* e.g. "BertForSequenceClassification" */
+const char *cb_model_dtype(const cb_model *model);        /* "f32" or "int8" */
+int cb_model_num_labels(const cb_model *model);
+const char *cb_model_label(const cb_model *model, int index); /* id2label; NULL if out of range */
+int cb_model_max_length(const cb_model *model);   /* default max_length */
+int cb_model_max_positions(const cb_model *model);/* largest accepted max_length */
+
+/* ---- scoring --------------------------------------------------------------- */
+
+#define CB_NUL_TERMINATED ((size_t)-1)
+
+/* One (query, passage) pair. Lengths in bytes, or CB_NUL_TERMINATED. */
+typedef struct cb_pair {
+    const char *a;
+    size_t a_len;
+    const char *b;
+    size_t b_len;
+} cb_pair;
+
+typedef enum cb_activation {
+    CB_ACTIVATION_DEFAULT = 0,  /* what sentence-transformers would apply for this model */
+    CB_ACTIVATION_NONE = 1,     /* raw logits */
+    CB_ACTIVATION_SIGMOID = 2,
+    CB_ACTIVATION_SOFTMAX = 3   /* over the labels of each pair */
+} cb_activation;
+
+typedef struct cb_predict_options {
+    int max_length;           /* tokens per pair including specials; 0 = model default */
+    int batch_size;           /* pairs per forward pass; 0 = 32 */
+    cb_activation activation; /* CB_ACTIVATION_DEFAULT unless overridden */
+} cb_predict_options;
+
+/* Scores n_pairs pairs. `scores` holds n_pairs * cb_model_num_labels(model)
+ * floats, pair-major, in the caller's order. `opts` may be NULL. */
+cb_status cb_predict(const cb_model *model, const cb_pair *pairs, size_t n_pairs,
+                     const cb_predict_options *opts, float *scores, cb_error *err);
+
+typedef struct cb_ranked {
+    size_t corpus_id;   /* index into the docs array */
+    float score;
+} cb_ranked;
+
+/* Scores (query, docs[i]) for every i and writes all n_docs results to `out`,
+ * best first (ties keep document order), as CrossEncoder.rank does. The model
+ * must have one label. doc_lens may be NULL (all NUL-terminated). */
+cb_status cb_rank(const cb_model *model, const char *query, size_t query_len,
+                  const char *const *docs, const size_t *doc_lens, size_t n_docs,
+                  const cb_predict_options *opts, cb_ranked *out, cb_error *err);
+
+/* Token ids and token type ids of one pair as the model sees them. The arrays
+ * must hold `capacity` entries; max_length tokens always fit. type_ids may be
+ * NULL. *n_tokens receives the count. */
+cb_status cb_tokenize(const cb_model *model, const cb_pair *pair, int max_length,
+                      int32_t *ids, int32_t *type_ids, size_t capacity,
+                      size_t *n_tokens, cb_error *err);
+
+/* ---- conversion ------------------------------------------------------------ */
+
+typedef enum cb_dtype {
+    CB_DTYPE_F32 = 0,
+    CB_DTYPE_INT8 = 1
+} cb_dtype;
+
+/* Reads a Hugging Face folder and writes a .cbm file. When sizes is not NULL,
+ * sizes[0] receives the input weights' bytes, sizes[1] the file's bytes. */
+cb_status cb_convert(const char *hf_dir, const char *out_path, cb_dtype dtype,
+                     uint64_t sizes[2], cb_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CROSSBYTE_H */

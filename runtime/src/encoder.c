@@ -1,0 +1,354 @@
+/* encoder.c: embeddings, transformer layers and the classification head,
+ * one code path for every architecture (differences are in cb_model_config). */
+#include "encoder.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+/* ---- binding weights to the image ------------------------------------------- */
+
+static cb_status get_f32(const cb_model_file *f, const char *name, int64_t rows, int64_t cols, const float **out,
+                         cb_error *err)
+{
+    const int64_t shape[2] = { rows, cols };
+    const cb_tensor *t;
+    cb_status s = cb_model_file_get(f, name, CBM_F32, cols ? 2 : 1, shape, &t, err);
+    if (s == CB_OK) *out = t->data;
+    return s;
+}
+
+/* A matrix that is float32, or int8 with "<name>.scale" when the file is int8. */
+static cb_status get_matrix(const cb_model_file *f, const char *name, int64_t rows, int64_t cols, int int8,
+                            const void **data, const float **scale, cb_error *err)
+{
+    *scale = NULL;
+    if (!int8) return get_f32(f, name, rows, cols, (const float **)data, err);
+    const int64_t shape[2] = { rows, cols };
+    const cb_tensor *t;
+    cb_status s = cb_model_file_get(f, name, CBM_I8, 2, shape, &t, err);
+    if (s != CB_OK) return s;
+    *data = t->data;
+    char sname[96];
+    snprintf(sname, sizeof sname, "%s.scale", name);
+    s = get_f32(f, sname, rows, 0, scale, err);
+    for (int64_t r = 0; s == CB_OK && r < rows; r++) {
+        if (!((*scale)[r] > 0.0f) || !isfinite((*scale)[r]))
+            return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: %s has a non-positive scale", sname);
+    }
+    return s;
+}
+
+static cb_status get_linear(const cb_model_file *f, const char *name, int out, int in, int int8,
+                            cb_linear_weights *lw, cb_error *err)
+{
+    char wn[96], bn[96];
+    snprintf(wn, sizeof wn, "%s.w", name);
+    snprintf(bn, sizeof bn, "%s.b", name);
+    lw->in = in;
+    lw->out = out;
+    lw->int8 = int8;
+    cb_status s = get_matrix(f, wn, out, in, int8, &lw->w, &lw->scale, err);
+    return s != CB_OK ? s : get_f32(f, bn, out, 0, &lw->b, err);
+}
+
+static cb_status get_norm(const cb_model_file *f, const char *name, int n, const float **w, const float **b,
+                          cb_error *err)
+{
+    char wn[96], bn[96];
+    snprintf(wn, sizeof wn, "%s.w", name);
+    snprintf(bn, sizeof bn, "%s.b", name);
+    cb_status s = get_f32(f, wn, n, 0, w, err);
+    return s != CB_OK ? s : get_f32(f, bn, n, 0, b, err);
+}
+
+cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config *c, cb_encoder_weights *w,
+                                  cb_error *err)
+{
+    memset(w, 0, sizeof *w);
+    const int E = c->embedding_size, H = c->hidden_size, F = c->intermediate_size;
+    cb_status s = get_matrix(f, "emb.word", c->vocab_size, E, c->int8, &w->word, &w->word_scale, err);
+    if (s == CB_OK && c->max_positions > 0) s = get_f32(f, "emb.pos", c->max_positions, E, &w->pos, err);
+    if (s == CB_OK && c->type_vocab_size > 0) s = get_f32(f, "emb.type", c->type_vocab_size, E, &w->type, err);
+    if (s == CB_OK) s = get_norm(f, "emb.ln", E, &w->emb_ln_w, &w->emb_ln_b, err);
+    if (s == CB_OK && E != H) {
+        w->has_proj = 1;
+        s = get_linear(f, "emb.proj", H, E, 0, &w->proj, err);
+    }
+    if (s == CB_OK) s = get_linear(f, "head.dense", H, H, 0, &w->head_dense, err);
+    if (s == CB_OK) s = get_linear(f, "head.out", c->num_labels, H, 0, &w->head_out, err);
+    if (s != CB_OK) return s;
+    w->layers = calloc((size_t)c->num_layers, sizeof *w->layers);
+    if (!w->layers) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %d layers", c->num_layers);
+    for (int i = 0; i < c->num_layers && s == CB_OK; i++) {
+        cb_layer_weights *l = &w->layers[i];
+        char n[32];
+        snprintf(n, sizeof n, "l%d.qkv", i);
+        s = get_linear(f, n, 3 * H, H, c->int8, &l->qkv, err);
+        snprintf(n, sizeof n, "l%d.ao", i);
+        if (s == CB_OK) s = get_linear(f, n, H, H, c->int8, &l->ao, err);
+        snprintf(n, sizeof n, "l%d.up", i);
+        if (s == CB_OK) s = get_linear(f, n, F, H, c->int8, &l->up, err);
+        snprintf(n, sizeof n, "l%d.down", i);
+        if (s == CB_OK) s = get_linear(f, n, H, F, c->int8, &l->down, err);
+        snprintf(n, sizeof n, "l%d.ln1", i);
+        if (s == CB_OK) s = get_norm(f, n, H, &l->ln1_w, &l->ln1_b, err);
+        snprintf(n, sizeof n, "l%d.ln2", i);
+        if (s == CB_OK) s = get_norm(f, n, H, &l->ln2_w, &l->ln2_b, err);
+    }
+    if (s != CB_OK) cb_encoder_weights_release(w);
+    return s;
+}
+
+void cb_encoder_weights_release(cb_encoder_weights *w)
+{
+    free(w->layers);
+    w->layers = NULL;
+}
+
+/* ---- workspace ------------------------------------------------------------------- */
+
+struct cb_workspace {
+    const cb_model_config *c;
+    const cb_encoder_weights *w;
+    pthreadpool_t pool;          /* NULL: the calling thread does everything */
+    size_t n_threads;
+    cb_linear_op proj;
+    cb_linear_op *ops;           /* 4 per layer: qkv, ao, up, down */
+    cb_quantizer q_hidden, q_inter;
+    xnn_operator_t gelu;         /* XNNPACK's vectorised erf GELU, when hidden_act is gelu */
+
+    size_t cap_tokens;           /* rows the buffers below hold */
+    float *emb;                  /* [rows, E] before the ELECTRA projection */
+    float *x, *tmp, *ctx;        /* [rows, H] */
+    float *qkv;                  /* [rows, 3H] */
+    float *ff;                   /* [rows, F] */
+    size_t cap_len;              /* longest pair the attention scratch fits */
+    float *scratch;              /* [n_threads, cap_len] */
+    size_t cap_pairs;
+    float *cls, *cls_out;        /* [pairs, H] */
+};
+
+enum { OP_QKV, OP_AO, OP_UP, OP_DOWN, OPS_PER_LAYER };
+
+void cb_workspace_free(cb_workspace *ws)
+{
+    if (!ws) return;
+    if (ws->ops) {
+        for (int i = 0; i < ws->c->num_layers * OPS_PER_LAYER; i++) cb_linear_destroy(&ws->ops[i]);
+        free(ws->ops);
+    }
+    cb_linear_destroy(&ws->proj);
+    cb_quantizer_destroy(&ws->q_hidden);
+    cb_quantizer_destroy(&ws->q_inter);
+    if (ws->gelu) xnn_delete_operator(ws->gelu);
+    if (ws->pool) pthreadpool_destroy(ws->pool);
+    free(ws->emb);
+    free(ws->x);
+    free(ws->tmp);
+    free(ws->ctx);
+    free(ws->qkv);
+    free(ws->ff);
+    free(ws->scratch);
+    free(ws->cls);
+    free(ws->cls_out);
+    free(ws);
+}
+
+cb_status cb_workspace_create(const cb_model_config *c, const cb_encoder_weights *w, int n_threads,
+                              xnn_weights_cache_t cache, cb_workspace **out, cb_error *err)
+{
+    *out = NULL;
+    cb_workspace *ws = calloc(1, sizeof *ws);
+    if (!ws) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for a workspace");
+    ws->c = c;
+    ws->w = w;
+    ws->n_threads = 1;
+    cb_status s = CB_OK;
+    if (n_threads > 1) {
+        ws->pool = pthreadpool_create((size_t)n_threads);
+        if (!ws->pool) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "cannot start %d threads", n_threads);
+        else ws->n_threads = pthreadpool_get_threads_count(ws->pool);
+    }
+    ws->ops = calloc((size_t)c->num_layers * OPS_PER_LAYER, sizeof *ws->ops);
+    if (s == CB_OK && !ws->ops) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for operators");
+    for (int i = 0; s == CB_OK && i < c->num_layers; i++) {
+        const cb_layer_weights *l = &w->layers[i];
+        cb_linear_op *o = &ws->ops[i * OPS_PER_LAYER];
+        const int relu = c->hidden_act == CB_ACT_RELU;
+        if ((s = cb_linear_create(&o[OP_QKV], &l->qkv, 0, cache, err)) ||
+            (s = cb_linear_create(&o[OP_AO], &l->ao, 0, cache, err)) ||
+            (s = cb_linear_create(&o[OP_UP], &l->up, relu, cache, err)) ||
+            (s = cb_linear_create(&o[OP_DOWN], &l->down, 0, cache, err)))
+            break;
+    }
+    if (s == CB_OK && w->has_proj) s = cb_linear_create(&ws->proj, &w->proj, 0, cache, err);
+    if (s == CB_OK && c->int8) {
+        s = cb_quantizer_create(&ws->q_hidden, c->hidden_size, err);
+        if (s == CB_OK) s = cb_quantizer_create(&ws->q_inter, c->intermediate_size, err);
+    }
+    if (s == CB_OK && c->hidden_act == CB_ACT_GELU)
+        s = cb_xnn_check(xnn_create_unary_elementwise_nc(xnn_unary_gelu, xnn_datatype_fp32, xnn_datatype_fp32, NULL,
+                                                         NULL, NULL, 0, &ws->gelu), "creating GELU", err);
+    if (s != CB_OK) {
+        cb_workspace_free(ws);
+        return s;
+    }
+    *out = ws;
+    return CB_OK;
+}
+
+/* Grows a float buffer to n floats (+ XNNPACK's read-ahead slack). */
+static cb_status grow(float **buf, size_t n, cb_error *err)
+{
+    free(*buf);
+    *buf = malloc(n * sizeof(float) + XNN_EXTRA_BYTES);
+    return *buf ? CB_OK : cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %zu activations", n);
+}
+
+static cb_status reserve(cb_workspace *ws, const cb_batch *b, cb_error *err)
+{
+    const cb_model_config *c = ws->c;
+    const size_t E = (size_t)c->embedding_size, H = (size_t)c->hidden_size, F = (size_t)c->intermediate_size;
+    cb_status s = CB_OK;
+    if (b->n_tokens > ws->cap_tokens) {
+        size_t n = b->n_tokens;
+        ws->cap_tokens = 0;
+        if ((s = grow(&ws->x, n * H, err)) || (s = grow(&ws->tmp, n * H, err)) || (s = grow(&ws->ctx, n * H, err)) ||
+            (s = grow(&ws->qkv, n * 3 * H, err)) || (s = grow(&ws->ff, n * F, err)) ||
+            (ws->w->has_proj && (s = grow(&ws->emb, n * E, err))))
+            return s;
+        ws->cap_tokens = n;
+    }
+    size_t longest = 0;
+    for (size_t p = 0; p < b->n_pairs; p++) longest = (size_t)b->lengths[p] > longest ? (size_t)b->lengths[p] : longest;
+    if (longest > ws->cap_len) {
+        ws->cap_len = 0;
+        if ((s = grow(&ws->scratch, longest * ws->n_threads, err))) return s;
+        ws->cap_len = longest;
+    }
+    if (b->n_pairs > ws->cap_pairs) {
+        ws->cap_pairs = 0;
+        if ((s = grow(&ws->cls, b->n_pairs * H, err)) || (s = grow(&ws->cls_out, b->n_pairs * H, err))) return s;
+        ws->cap_pairs = b->n_pairs;
+    }
+    return CB_OK;
+}
+
+/* ---- forward pass ------------------------------------------------------------------ */
+
+/* word + position + token type embeddings, then LayerNorm. */
+static void embed(const cb_workspace *ws, const cb_batch *b, float *out)
+{
+    const cb_model_config *c = ws->c;
+    const cb_encoder_weights *w = ws->w;
+    const size_t E = (size_t)c->embedding_size;
+    for (size_t p = 0; p < b->n_pairs; p++) {
+        for (int i = 0; i < b->lengths[p]; i++) {
+            const size_t t = b->offsets[p] + (size_t)i;
+            const size_t id = (size_t)b->ids[t];
+            float *row = out + t * E;
+            if (w->word_scale) {
+                const int8_t *q = (const int8_t *)w->word + id * E;
+                const float s = w->word_scale[id];
+                for (size_t k = 0; k < E; k++) row[k] = (float)q[k] * s;
+            } else {
+                memcpy(row, (const float *)w->word + id * E, E * sizeof(float));
+            }
+            if (w->pos) {
+                const float *pr = w->pos + (size_t)(c->position_offset + i) * E;
+                for (size_t k = 0; k < E; k++) row[k] += pr[k];
+            }
+            if (w->type) {
+                const float *tr = w->type + (size_t)b->type_ids[t] * E;
+                for (size_t k = 0; k < E; k++) row[k] += tr[k];
+            }
+        }
+    }
+    cb_layernorm_rows(out, NULL, w->emb_ln_w, w->emb_ln_b, b->n_tokens, (int)E, c->layer_norm_eps, ws->pool);
+}
+
+static cb_status feed_forward_act(cb_workspace *ws, float *ff, size_t rows, cb_error *err)
+{
+    const cb_model_config *c = ws->c;
+    if (c->hidden_act == CB_ACT_RELU) return CB_OK; /* fused into the fully-connected operator */
+    if (!ws->gelu) {
+        cb_activation_apply(c->hidden_act, ff, rows * (size_t)c->intermediate_size, ws->pool);
+        return CB_OK;
+    }
+    const size_t F = (size_t)c->intermediate_size;
+    cb_status s;
+    if ((s = cb_xnn_check(xnn_reshape_unary_elementwise_nc(ws->gelu, rows, F, F, F, ws->pool), "GELU reshape", err)) ||
+        (s = cb_xnn_check(xnn_setup_unary_elementwise_nc(ws->gelu, ff, ff), "GELU setup", err)))
+        return s;
+    return cb_xnn_check(xnn_run_operator(ws->gelu, ws->pool), "GELU run", err);
+}
+
+/* dense -> activation -> out on each pair's first token; a few rows only, so
+ * plain C. */
+static void head(const cb_workspace *ws, const cb_batch *b, const float *x, float *logits)
+{
+    const cb_model_config *c = ws->c;
+    const cb_encoder_weights *w = ws->w;
+    const int H = c->hidden_size, L = c->num_labels;
+    for (size_t p = 0; p < b->n_pairs; p++) {
+        const float *first = x + b->offsets[p] * (size_t)H;
+        float *h = ws->cls_out + p * (size_t)H;
+        for (int o = 0; o < H; o++) {
+            const float *wr = (const float *)w->head_dense.w + (size_t)o * H;
+            float acc = 0.0f;
+            for (int i = 0; i < H; i++) acc += wr[i] * first[i];
+            h[o] = acc + w->head_dense.b[o];
+        }
+        cb_activation_apply(c->head_act, h, (size_t)H, NULL);
+        for (int o = 0; o < L; o++) {
+            const float *wr = (const float *)w->head_out.w + (size_t)o * H;
+            float acc = 0.0f;
+            for (int i = 0; i < H; i++) acc += wr[i] * h[i];
+            logits[p * (size_t)L + (size_t)o] = acc + w->head_out.b[o];
+        }
+    }
+}
+
+cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits, cb_error *err)
+{
+    const cb_model_config *c = ws->c;
+    cb_status s = reserve(ws, b, err);
+    if (s != CB_OK) return s;
+    const size_t rows = b->n_tokens;
+    float *x = ws->x, *tmp = ws->tmp;
+
+    if (ws->w->has_proj) {
+        embed(ws, b, ws->emb);
+        if ((s = cb_linear_run(&ws->proj, NULL, ws->emb, x, rows, ws->pool, err))) return s;
+    } else {
+        embed(ws, b, x);
+    }
+    cb_attention_args att = {
+        .qkv = ws->qkv, .ctx = ws->ctx, .offsets = b->offsets, .lengths = b->lengths, .n_pairs = b->n_pairs,
+        .hidden = c->hidden_size, .heads = c->num_heads, .scratch = ws->scratch, .scratch_stride = ws->cap_len,
+    };
+    for (int i = 0; i < c->num_layers; i++) {
+        const cb_layer_weights *l = &ws->w->layers[i];
+        cb_linear_op *o = &ws->ops[i * OPS_PER_LAYER];
+        if ((s = cb_linear_run(&o[OP_QKV], &ws->q_hidden, x, ws->qkv, rows, ws->pool, err))) return s;
+        cb_attention(&att, ws->pool);
+        if ((s = cb_linear_run(&o[OP_AO], &ws->q_hidden, ws->ctx, tmp, rows, ws->pool, err))) return s;
+        cb_layernorm_rows(tmp, x, l->ln1_w, l->ln1_b, rows, c->hidden_size, c->layer_norm_eps, ws->pool);
+        float *swap = x;
+        x = tmp;
+        tmp = swap;
+        if ((s = cb_linear_run(&o[OP_UP], &ws->q_hidden, x, ws->ff, rows, ws->pool, err))) return s;
+        if ((s = feed_forward_act(ws, ws->ff, rows, err))) return s;
+        if ((s = cb_linear_run(&o[OP_DOWN], &ws->q_inter, ws->ff, tmp, rows, ws->pool, err))) return s;
+        cb_layernorm_rows(tmp, x, l->ln2_w, l->ln2_b, rows, c->hidden_size, c->layer_norm_eps, ws->pool);
+        swap = x;
+        x = tmp;
+        tmp = swap;
+    }
+    head(ws, b, x, logits);
+    return CB_OK;
+}

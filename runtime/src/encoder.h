@@ -1,0 +1,60 @@
+/* encoder.h: the transformer encoder and its classification head.
+ *
+ * cb_encoder_weights points into a loaded model image and is read-only.
+ * cb_workspace holds everything one forward pass writes: XNNPACK operators
+ * (which carry reshape/setup state), activation buffers and a thread pool.
+ * A model hands one workspace to each concurrent caller. */
+#ifndef CB_ENCODER_H
+#define CB_ENCODER_H
+
+#include "model_config.h"
+#include "model_file.h"
+#include "ops.h"
+
+typedef struct cb_layer_weights {
+    cb_linear_weights qkv;     /* [3H, H]: Q, K, V stacked */
+    cb_linear_weights ao;      /* attention output [H, H] */
+    cb_linear_weights up;      /* [F, H] */
+    cb_linear_weights down;    /* [H, F] */
+    const float *ln1_w, *ln1_b;  /* after attention [H] */
+    const float *ln2_w, *ln2_b;  /* after feed-forward [H] */
+} cb_layer_weights;
+
+typedef struct cb_encoder_weights {
+    const void *word;          /* [V, E] float, or int8 with word_scale [V] */
+    const float *word_scale;
+    const float *pos;          /* [P, E] or NULL */
+    const float *type;         /* [T, E] or NULL */
+    const float *emb_ln_w, *emb_ln_b;   /* [E] */
+    int has_proj;
+    cb_linear_weights proj;    /* [H, E] (ELECTRA) */
+    cb_layer_weights *layers;  /* owned: num_layers entries */
+    cb_linear_weights head_dense;  /* [H, H] */
+    cb_linear_weights head_out;    /* [L, H] */
+} cb_encoder_weights;
+
+cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config *c, cb_encoder_weights *w,
+                                  cb_error *err);
+void cb_encoder_weights_release(cb_encoder_weights *w);
+
+typedef struct cb_workspace cb_workspace;
+
+cb_status cb_workspace_create(const cb_model_config *c, const cb_encoder_weights *w, int n_threads,
+                              xnn_weights_cache_t cache, cb_workspace **out, cb_error *err);
+void cb_workspace_free(cb_workspace *ws);
+
+/* One packed batch: pair p has lengths[p] tokens starting at offsets[p] in
+ * ids/type_ids (offsets are the running sums of lengths). Writes
+ * n_pairs * num_labels raw logits. */
+typedef struct cb_batch {
+    const int32_t *ids;
+    const int32_t *type_ids;
+    const size_t *offsets;
+    const int *lengths;
+    size_t n_pairs;
+    size_t n_tokens;
+} cb_batch;
+
+cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits, cb_error *err);
+
+#endif

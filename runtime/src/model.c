@@ -1,0 +1,243 @@
+/* model.c: loading (file, buffer, folder), freeing, accessors, workspaces. */
+#include "model.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "convert.h"
+#include "error.h"
+#include "tokenizer_meta.h"
+
+/* Everything after the image is in place: config, tokenizer, weights, and one
+ * workspace made up front so that XNNPACK packs the weights at load time. */
+static cb_status finish_load(cb_model *m, const cb_load_options *opts, cb_error *err)
+{
+    cb_status s;
+    const cJSON *meta = m->file.meta;
+    if ((s = cb_model_config_from_json(cJSON_GetObjectItemCaseSensitive(meta, "config"), &m->config, err)))
+        return s;
+    const cb_tensor *vocab = cb_model_file_find(&m->file, "tokenizer.vocab");
+    if (!vocab || vocab->dtype != CBM_U8) return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: no vocabulary");
+    cb_tokenizer_spec spec;
+    if ((s = cb_tokenizer_spec_from_json(cJSON_GetObjectItemCaseSensitive(meta, "tokenizer"), vocab->data, vocab->size,
+                                         &spec, &m->added_ids, err)))
+        return s;
+    if (spec.n_vocab > (uint32_t)m->config.vocab_size)
+        return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: vocabulary larger than the embedding table");
+    for (int i = 0; i < spec.n_template; i++) {
+        if (spec.pair_template[i].type_id >= (m->config.type_vocab_size > 0 ? m->config.type_vocab_size : 1))
+            return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: token type %d has no embedding",
+                           spec.pair_template[i].type_id);
+    }
+    if ((s = cb_tokenizer_create(&spec, &m->tokenizer, err))) return s;
+    if (m->config.max_length_limit + m->config.position_offset > m->config.max_positions && m->config.max_positions > 0)
+        return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: max_length limit exceeds the position table");
+    if ((s = cb_encoder_weights_bind(&m->file, &m->config, &m->weights, err))) return s;
+
+    if ((s = cb_xnn_check(xnn_initialize(NULL), "initialization", err))) return s;
+    if ((s = cb_xnn_check(xnn_create_weights_cache(&m->weights_cache), "creating the weights cache", err))) return s;
+    m->n_threads = opts && opts->n_threads > 1 ? opts->n_threads : 1;
+    cb_workspace *ws;
+    if ((s = cb_workspace_create(&m->config, &m->weights, m->n_threads, m->weights_cache, &ws, err))) return s;
+    /* Soft finalisation: later workspaces find every matrix already packed. */
+    s = cb_xnn_check(xnn_finalize_weights_cache(m->weights_cache, xnn_weights_cache_finalization_kind_soft),
+                     "finalizing the weights cache", err);
+    if (s != CB_OK) {
+        cb_workspace_free(ws);
+        return s;
+    }
+    cb_model_release_workspace(m, ws);
+    return CB_OK;
+}
+
+static cb_status new_model(cb_model **out, cb_error *err)
+{
+    cb_model *m = calloc(1, sizeof *m);
+    if (!m) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for a model");
+    if (pthread_mutex_init(&m->lock, NULL) != 0) {
+        free(m);
+        return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "cannot create a mutex");
+    }
+    *out = m;
+    return CB_OK;
+}
+
+static cb_status load_image(cb_model *m, const uint8_t *bytes, size_t size, const cb_load_options *opts,
+                            cb_error *err)
+{
+    cb_status s = cb_model_file_parse(bytes, size, !(opts && opts->skip_checksum), &m->file, err);
+    return s != CB_OK ? s : finish_load(m, opts, err);
+}
+
+static cb_status load_folder(cb_model *m, const char *dir, const cb_load_options *opts, cb_error *err)
+{
+    size_t size;
+    cb_status s = cb_convert_to_memory(dir, CB_DTYPE_F32, &m->owned_image, &size, NULL, err);
+    return s != CB_OK ? s : load_image(m, m->owned_image, size, opts, err);
+}
+
+static cb_status load_mapped(cb_model *m, const char *path, const cb_load_options *opts, cb_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return cb_fail(err, CB_ERR_MISSING_FILE, "%s: no such file or folder", path);
+        return cb_fail(err, CB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return cb_fail(err, CB_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
+    }
+    if (st.st_size < (off_t)CBM_HEADER_SIZE) {
+        close(fd);
+        return cb_fail(err, CB_ERR_MODEL_FORMAT, "%s: %lld bytes is too short for a .cbm file", path,
+                       (long long)st.st_size);
+    }
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) return cb_fail(err, CB_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
+    m->mapped = p;
+    m->mapped_size = (size_t)st.st_size;
+    cb_status s = load_image(m, p, m->mapped_size, opts, err);
+    if (s != CB_OK && err) {
+        /* Say which file: the image parser does not know the path. */
+        char msg[CB_ERROR_MESSAGE_SIZE];
+        memcpy(msg, err->message, sizeof msg);
+        cb_fail(err, s, "%s: %s", path, msg);
+    }
+    return s;
+}
+
+cb_status cb_model_load(const char *path, const cb_load_options *opts, cb_model **out, cb_error *err)
+{
+    cb_error_clear(err);
+    if (!out) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_model_load: out is NULL");
+    *out = NULL;
+    if (!path) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_model_load: path is NULL");
+    cb_model *m = NULL;
+    cb_status s = new_model(&m, err);
+    if (s != CB_OK) return s;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) s = load_folder(m, path, opts, err);
+    else s = load_mapped(m, path, opts, err);
+    if (s != CB_OK) {
+        cb_model_free(m);
+        return s;
+    }
+    *out = m;
+    return CB_OK;
+}
+
+cb_status cb_model_load_buffer(const void *data, size_t size, const cb_load_options *opts, cb_model **out,
+                               cb_error *err)
+{
+    cb_error_clear(err);
+    if (!out) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_model_load_buffer: out is NULL");
+    *out = NULL;
+    if (!data) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_model_load_buffer: data is NULL");
+    cb_model *m = NULL;
+    cb_status s = new_model(&m, err);
+    if (s != CB_OK) return s;
+    const uint8_t *bytes = data;
+    if ((uintptr_t)data % CBM_ALIGN != 0) {
+        /* Tensors must be aligned for in-place use: copy to an aligned block. */
+        m->owned_image = aligned_alloc(CBM_ALIGN, (size + CBM_ALIGN - 1) / CBM_ALIGN * CBM_ALIGN);
+        if (!m->owned_image) {
+            cb_model_free(m);
+            return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory copying a %zu-byte model", size);
+        }
+        memcpy(m->owned_image, data, size);
+        bytes = m->owned_image;
+    }
+    s = load_image(m, bytes, size, opts, err);
+    if (s != CB_OK) {
+        cb_model_free(m);
+        return s;
+    }
+    *out = m;
+    return CB_OK;
+}
+
+void cb_model_free(cb_model *m)
+{
+    if (!m) return;
+    for (size_t i = 0; i < m->n_idle; i++) cb_workspace_free(m->idle[i]);
+    free(m->idle);
+    if (m->weights_cache) xnn_delete_weights_cache(m->weights_cache);
+    cb_encoder_weights_release(&m->weights);
+    cb_tokenizer_free(m->tokenizer);
+    free(m->added_ids);
+    cb_model_file_release(&m->file);
+    if (m->mapped) munmap(m->mapped, m->mapped_size);
+    free(m->owned_image);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}
+
+cb_status cb_model_acquire_workspace(const cb_model *cm, cb_workspace **ws, cb_error *err)
+{
+    /* The pool is the model's only mutable part; the lock keeps the public
+     * functions' const promise honest for callers on several threads. */
+    cb_model *m = (cb_model *)cm;
+    *ws = NULL;
+    pthread_mutex_lock(&m->lock);
+    if (m->n_idle > 0) *ws = m->idle[--m->n_idle];
+    pthread_mutex_unlock(&m->lock);
+    if (*ws) return CB_OK;
+    return cb_workspace_create(&m->config, &m->weights, m->n_threads, m->weights_cache, ws, err);
+}
+
+void cb_model_release_workspace(const cb_model *cm, cb_workspace *ws)
+{
+    cb_model *m = (cb_model *)cm;
+    pthread_mutex_lock(&m->lock);
+    if (m->n_idle == m->cap_idle) {
+        size_t cap = m->cap_idle ? 2 * m->cap_idle : 4;
+        cb_workspace **p = realloc(m->idle, cap * sizeof *p);
+        if (p) {
+            m->idle = p;
+            m->cap_idle = cap;
+        }
+    }
+    if (m->n_idle < m->cap_idle) {
+        m->idle[m->n_idle++] = ws;
+        ws = NULL;
+    }
+    pthread_mutex_unlock(&m->lock);
+    cb_workspace_free(ws); /* could not keep it: nothing is lost but speed */
+}
+
+const char *cb_model_architecture(const cb_model *m)
+{
+    return m ? m->config.architecture : "";
+}
+
+const char *cb_model_dtype(const cb_model *m)
+{
+    return m && m->config.int8 ? "int8" : "f32";
+}
+
+int cb_model_num_labels(const cb_model *m)
+{
+    return m ? m->config.num_labels : 0;
+}
+
+const char *cb_model_label(const cb_model *m, int index)
+{
+    return m && index >= 0 && index < m->config.num_labels ? m->config.labels[index] : NULL;
+}
+
+int cb_model_max_length(const cb_model *m)
+{
+    return m ? m->config.max_length : 0;
+}
+
+int cb_model_max_positions(const cb_model *m)
+{
+    return m ? m->config.max_length_limit : 0;
+}

@@ -1,0 +1,217 @@
+/* ops.c: see ops.h. */
+#include "ops.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+cb_status cb_xnn_check(enum xnn_status st, const char *what, cb_error *err)
+{
+    if (st == xnn_status_success) return CB_OK;
+    if (st == xnn_status_out_of_memory) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "XNNPACK: out of memory in %s", what);
+    return cb_fail(err, CB_ERR_BACKEND, "XNNPACK: %s failed (status %d)", what, (int)st);
+}
+
+/* ---- linear layers -------------------------------------------------------- */
+
+cb_status cb_linear_create(cb_linear_op *op, const cb_linear_weights *w, int fuse_relu,
+                           xnn_weights_cache_t cache, cb_error *err)
+{
+    op->weights = w;
+    op->fc = NULL;
+    const float lo = fuse_relu ? 0.0f : -INFINITY;
+    enum xnn_status st;
+    if (w->int8) {
+        st = xnn_create_fully_connected_nc_qd8_f32_qc8w((size_t)w->in, (size_t)w->out, (size_t)w->in,
+                                                         (size_t)w->out, w->scale, (const int8_t *)w->w, w->b, lo,
+                                                         INFINITY, 0, NULL, cache, &op->fc);
+    } else {
+        st = xnn_create_fully_connected_nc_f32((size_t)w->in, (size_t)w->out, (size_t)w->in, (size_t)w->out,
+                                               (const float *)w->w, w->b, lo, INFINITY, 0, NULL, cache, &op->fc);
+    }
+    return cb_xnn_check(st, "creating a fully-connected operator", err);
+}
+
+void cb_linear_destroy(cb_linear_op *op)
+{
+    if (op->fc) xnn_delete_operator(op->fc);
+    op->fc = NULL;
+}
+
+cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float *y, size_t rows,
+                        pthreadpool_t pool, cb_error *err)
+{
+    cb_status s;
+    if (!op->weights->int8) {
+        if ((s = cb_xnn_check(xnn_reshape_fully_connected_nc_f32(op->fc, rows, pool), "fc reshape", err)) ||
+            (s = cb_xnn_check(xnn_setup_fully_connected_nc_f32(op->fc, x, y), "fc setup", err)))
+            return s;
+        return cb_xnn_check(xnn_run_operator(op->fc, pool), "fc run", err);
+    }
+    if ((s = cb_quantizer_reserve(q, rows, err)) ||
+        (s = cb_xnn_check(xnn_reshape_convert_nc_f32_qd8(q->op, rows, (size_t)q->width, (size_t)q->width,
+                                                         (size_t)q->width, pool), "quantize reshape", err)) ||
+        (s = cb_xnn_check(xnn_setup_convert_nc_f32_qd8(q->op, x, q->data, q->params), "quantize setup", err)) ||
+        (s = cb_xnn_check(xnn_run_operator(q->op, pool), "quantize run", err)) ||
+        (s = cb_xnn_check(xnn_reshape_fully_connected_nc_qd8_f32_qc8w(op->fc, rows, pool), "int8 fc reshape", err)) ||
+        (s = cb_xnn_check(xnn_setup_fully_connected_nc_qd8_f32_qc8w(op->fc, q->data, y, q->params), "int8 fc setup",
+                          err)))
+        return s;
+    return cb_xnn_check(xnn_run_operator(op->fc, pool), "int8 fc run", err);
+}
+
+cb_status cb_quantizer_create(cb_quantizer *q, int width, cb_error *err)
+{
+    memset(q, 0, sizeof *q);
+    q->width = width;
+    return cb_xnn_check(xnn_create_convert_nc_f32_qd8(0, &q->op), "creating a quantize operator", err);
+}
+
+cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err)
+{
+    if (rows <= q->capacity_rows) return CB_OK;
+    free(q->data);
+    free(q->params);
+    q->data = malloc(rows * (size_t)q->width + XNN_EXTRA_BYTES);
+    q->params = malloc((rows + XNN_EXTRA_QUANTIZATION_PARAMS) * sizeof *q->params);
+    if (!q->data || !q->params) {
+        free(q->data);
+        free(q->params);
+        q->data = NULL;
+        q->params = NULL;
+        q->capacity_rows = 0;
+        return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %zu quantised rows", rows);
+    }
+    q->capacity_rows = rows;
+    return CB_OK;
+}
+
+void cb_quantizer_destroy(cb_quantizer *q)
+{
+    if (q->op) xnn_delete_operator(q->op);
+    free(q->data);
+    free(q->params);
+    memset(q, 0, sizeof *q);
+}
+
+/* ---- row-wise operations ------------------------------------------------------ */
+
+typedef struct layernorm_task {
+    float *x;
+    const float *residual, *gamma, *beta;
+    int width;
+    float eps;
+} layernorm_task;
+
+static void layernorm_row(void *ctx, size_t r)
+{
+    const layernorm_task *t = ctx;
+    float *x = t->x + r * (size_t)t->width;
+    if (t->residual) {
+        const float *res = t->residual + r * (size_t)t->width;
+        for (int i = 0; i < t->width; i++) x[i] += res[i];
+    }
+    double sum = 0.0;
+    for (int i = 0; i < t->width; i++) sum += x[i];
+    const float mean = (float)(sum / t->width);
+    double var = 0.0;
+    for (int i = 0; i < t->width; i++) {
+        const double d = (double)x[i] - mean;
+        var += d * d;
+    }
+    const float inv = (float)(1.0 / sqrt(var / t->width + (double)t->eps));
+    for (int i = 0; i < t->width; i++) x[i] = (x[i] - mean) * inv * t->gamma[i] + t->beta[i];
+}
+
+void cb_layernorm_rows(float *x, const float *residual, const float *gamma, const float *beta, size_t rows,
+                       int width, float eps, pthreadpool_t pool)
+{
+    layernorm_task t = { x, residual, gamma, beta, width, eps };
+    pthreadpool_parallelize_1d(pool, layernorm_row, &t, rows, 0);
+}
+
+typedef struct act_task {
+    float *x;
+    size_t n;
+    cb_act_fn fn;
+} act_task;
+
+#define ACT_TILE 4096
+
+static void act_tile(void *ctx, size_t tile)
+{
+    const act_task *t = ctx;
+    size_t begin = tile * ACT_TILE, end = begin + ACT_TILE < t->n ? begin + ACT_TILE : t->n;
+    float *x = t->x;
+    switch (t->fn) {
+    case CB_ACT_GELU:
+        for (size_t i = begin; i < end; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
+        break;
+    case CB_ACT_GELU_TANH:
+        for (size_t i = begin; i < end; i++) {
+            const float v = x[i];
+            x[i] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+        }
+        break;
+    case CB_ACT_RELU:
+        for (size_t i = begin; i < end; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case CB_ACT_TANH:
+        for (size_t i = begin; i < end; i++) x[i] = tanhf(x[i]);
+        break;
+    }
+}
+
+void cb_activation_apply(cb_act_fn fn, float *x, size_t n, pthreadpool_t pool)
+{
+    act_task t = { x, n, fn };
+    pthreadpool_parallelize_1d(pool, act_tile, &t, (n + ACT_TILE - 1) / ACT_TILE, 0);
+}
+
+/* ---- attention ------------------------------------------------------------------ */
+
+/* One (pair, head): softmax(Q K^T / sqrt(d)) V for the pair's rows. This is
+ * the hot loop outside XNNPACK; rows are short (head dim 26 to 64), so the
+ * inner dot products and axpys are left to the compiler's vectoriser. */
+static void attention_task(void *ctx, size_t thread, size_t task)
+{
+    const cb_attention_args *a = ctx;
+    const size_t pair = task / (size_t)a->heads, head = task % (size_t)a->heads;
+    const int n = a->lengths[pair], d = a->hidden / a->heads, stride = 3 * a->hidden;
+    const float *base = a->qkv + a->offsets[pair] * (size_t)stride;
+    const float *q = base + head * (size_t)d, *k = q + a->hidden, *v = k + a->hidden;
+    float *ctx_out = a->ctx + a->offsets[pair] * (size_t)a->hidden + head * (size_t)d;
+    float *p = a->scratch + thread * a->scratch_stride;
+    const float scale = 1.0f / sqrtf((float)d);
+    for (int i = 0; i < n; i++) {
+        const float *qi = q + (size_t)i * stride;
+        float mx = -INFINITY;
+        for (int j = 0; j < n; j++) {
+            const float *kj = k + (size_t)j * stride;
+            float dot = 0.0f;
+            for (int c = 0; c < d; c++) dot += qi[c] * kj[c];
+            p[j] = dot * scale;
+            mx = p[j] > mx ? p[j] : mx;
+        }
+        float sum = 0.0f;
+        for (int j = 0; j < n; j++) {
+            p[j] = expf(p[j] - mx);
+            sum += p[j];
+        }
+        const float inv = 1.0f / sum;
+        float *out = ctx_out + (size_t)i * a->hidden;
+        for (int c = 0; c < d; c++) out[c] = 0.0f;
+        for (int j = 0; j < n; j++) {
+            const float w = p[j] * inv;
+            const float *vj = v + (size_t)j * stride;
+            for (int c = 0; c < d; c++) out[c] += w * vj[c];
+        }
+    }
+}
+
+void cb_attention(const cb_attention_args *a, pthreadpool_t pool)
+{
+    pthreadpool_parallelize_1d_with_thread(pool, attention_task, (void *)a, a->n_pairs * (size_t)a->heads, 0);
+}

@@ -1,0 +1,88 @@
+/* ops.h: the encoder's operations. Matrix products go to XNNPACK's
+ * fully-connected operators (created once per workspace, reshaped per batch,
+ * as XNNPACK's create / reshape / setup / run discipline wants); the small
+ * row-wise operations are plain C, threaded through the same pthreadpool.
+ *
+ * Activations are "packed": the tokens of every pair in a batch are stacked
+ * row after row with no padding, [n_tokens, width]; a pair's rows are
+ * [offset[p], offset[p] + length[p]). Attention is the only operation that
+ * looks across rows, and it never crosses a pair's boundary, so padding and
+ * attention masks are unnecessary. */
+#ifndef CB_OPS_H
+#define CB_OPS_H
+
+#include <pthreadpool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <xnnpack.h>
+
+#include "crossbyte.h"
+#include "model_config.h"
+
+/* Weights of one linear layer y = x W^T + b, pointing into the model image. */
+typedef struct cb_linear_weights {
+    int in, out;
+    int int8;
+    const void *w;        /* [out, in] float or int8 */
+    const float *scale;   /* [out] for int8, else NULL */
+    const float *b;       /* [out] */
+} cb_linear_weights;
+
+/* An XNNPACK operator for one linear layer, owned by a workspace. */
+typedef struct cb_linear_op {
+    const cb_linear_weights *weights;
+    xnn_operator_t fc;
+} cb_linear_op;
+
+/* Dynamic int8 quantisation of activations (one scale and zero point per
+ * row), shared by every int8 linear layer of the same input width. */
+typedef struct cb_quantizer {
+    xnn_operator_t op;
+    int8_t *data;                            /* [rows, width] + XNN_EXTRA_BYTES */
+    struct xnn_quantization_params *params;  /* [rows + XNN_EXTRA_QUANTIZATION_PARAMS] */
+    size_t capacity_rows;
+    int width;
+} cb_quantizer;
+
+/* fuse_relu: clamp the output at 0 inside the operator (hidden_act relu). */
+cb_status cb_linear_create(cb_linear_op *op, const cb_linear_weights *w, int fuse_relu,
+                           xnn_weights_cache_t cache, cb_error *err);
+void cb_linear_destroy(cb_linear_op *op);
+
+/* y[rows, out] = x[rows, in] W^T + b. For int8 layers q must be the
+ * quantizer of width `in` (x is quantised into it first). */
+cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float *y, size_t rows,
+                        pthreadpool_t pool, cb_error *err);
+
+cb_status cb_quantizer_create(cb_quantizer *q, int width, cb_error *err);
+cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err);
+void cb_quantizer_destroy(cb_quantizer *q);
+
+/* x[r] = LayerNorm(x[r] + residual[r]) * gamma + beta for every row;
+ * residual may be NULL. Sums in double so that long rows stay exact. */
+void cb_layernorm_rows(float *x, const float *residual, const float *gamma, const float *beta, size_t rows,
+                       int width, float eps, pthreadpool_t pool);
+
+/* In-place activation over n floats. GELU uses erf as PyTorch's default. */
+void cb_activation_apply(cb_act_fn fn, float *x, size_t n, pthreadpool_t pool);
+
+/* Multi-head self-attention over packed rows.
+ * qkv: [rows, 3H] with Q, K, V side by side, heads contiguous inside each;
+ * ctx: [rows, H] output. scratch: n_threads * max_len floats. */
+typedef struct cb_attention_args {
+    const float *qkv;
+    float *ctx;
+    const size_t *offsets;   /* first row of each pair */
+    const int *lengths;      /* rows of each pair */
+    size_t n_pairs;
+    int hidden, heads;
+    float *scratch;
+    size_t scratch_stride;   /* floats per thread */
+} cb_attention_args;
+
+void cb_attention(const cb_attention_args *a, pthreadpool_t pool);
+
+/* XNNPACK status -> our error, naming the operation. */
+cb_status cb_xnn_check(enum xnn_status st, const char *what, cb_error *err);
+
+#endif

@@ -1,0 +1,45 @@
+/* support.h: shared helpers of the Criterion suites (fixture paths, the
+ * Hugging Face reference outputs, temporary model files). */
+#ifndef CB_TEST_SUPPORT_H
+#define CB_TEST_SUPPORT_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "crossbyte.h"
+
+/* The fixtures folder: $CB_FIXTURES, else the copy in the repository. */
+const char *cbt_fixtures(void);
+
+/* malloc'd "<fixtures>/<name>" or "<fixtures>/<name>/<file>" (file may be NULL). */
+char *cbt_fixture_path(const char *name, const char *file);
+
+/* The parsed reference.json of a fixture; aborts the test if unreadable. */
+cJSON *cbt_reference(const char *name);
+
+/* malloc'd path of a scratch file under the build folder, unique per process. */
+char *cbt_temp_path(const char *stem);
+
+/* Converts fixture `name` to a .cbm file of the given dtype (cached per
+ * process) and returns its malloc'd path. */
+char *cbt_converted(const char *name, cb_dtype dtype);
+
+/* Loads a model or fails the test with the error message. */
+cb_model *cbt_load(const char *path, int n_threads);
+
+/* Reads a whole file (malloc'd, NUL added) or fails the test. */
+char *cbt_read(const char *path, size_t *size);
+void cbt_write(const char *path, const void *data, size_t size);
+
+/* The pairs of a reference case as cb_pairs (texts point into the JSON). */
+cb_pair *cbt_case_pairs(const cJSON *c, size_t *n);
+
+/* float at [i] or [i][j] of a JSON array of numbers / arrays. */
+double cbt_num(const cJSON *arr, int i);
+double cbt_num2(const cJSON *arr, int i, int j);
+
+/* The BERT-family WordPiece fixtures every suite checks. */
+extern const char *const cbt_bert_fixtures[];
+extern const size_t cbt_n_bert_fixtures;
+
+#endif

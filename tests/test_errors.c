@@ -1,0 +1,354 @@
+/* test_errors.c: bad input gets a specific status and message, never a crash
+ * (the suite runs under AddressSanitizer + UBSan in CI as well). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "support.h"
+
+static cb_status load_bytes(const void *data, size_t size, int skip_checksum, cb_error *err)
+{
+    cb_load_options o = { .skip_checksum = skip_checksum };
+    cb_model *m = NULL;
+    cb_status s = cb_model_load_buffer(data, size, &o, &m, err);
+    cr_assert((s == CB_OK) == (m != NULL), "a model is returned exactly when loading succeeds");
+    cb_model_free(m);
+    return s;
+}
+
+Test(model_file, truncated_at_many_points)
+{
+    char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
+    size_t size;
+    char *bytes = cbt_read(path, &size);
+    const size_t cuts[] = { 0, 1, 7, 8, 63, 64, 65, 200, size / 3, size / 2, size - 64, size - 1 };
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        cb_error err;
+        cr_expect_eq(load_bytes(bytes, cuts[i], 0, &err), CB_ERR_MODEL_FORMAT, "cut at %zu: %s", cuts[i], err.message);
+        cr_expect(strlen(err.message) > 0);
+    }
+    /* A truncated file on disk names the file in the message. */
+    char *tpath = cbt_temp_path("truncated.cbm");
+    cbt_write(tpath, bytes, size / 2);
+    cb_model *m = NULL;
+    cb_error err;
+    cr_assert_eq(cb_model_load(tpath, NULL, &m, &err), CB_ERR_MODEL_FORMAT);
+    cr_assert_null(m);
+    cr_expect(strstr(err.message, "truncated") != NULL, "message: %s", err.message);
+    cr_expect(strstr(err.message, tpath) != NULL, "message names the file: %s", err.message);
+    unlink(tpath);
+    free(tpath);
+    free(bytes);
+    free(path);
+}
+
+Test(model_file, flipped_bytes_fail_the_checksum)
+{
+    char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
+    size_t size;
+    char *bytes = cbt_read(path, &size);
+    for (size_t pos = 64; pos < size; pos += size / 97) {
+        bytes[pos] ^= 0x20;
+        cb_error err;
+        cr_expect_eq(load_bytes(bytes, size, 0, &err), CB_ERR_MODEL_FORMAT, "flip at %zu", pos);
+        cr_expect(strstr(err.message, "checksum") != NULL, "message: %s", err.message);
+        bytes[pos] ^= 0x20;
+    }
+    cb_error err;
+    cr_assert_eq(load_bytes(bytes, size, 0, &err), CB_OK, "the unflipped file loads: %s", err.message);
+    free(bytes);
+    free(path);
+}
+
+Test(model_file, bad_magic_and_version)
+{
+    char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
+    size_t size;
+    char *bytes = cbt_read(path, &size);
+    cb_error err;
+    bytes[0] = 'X';
+    cr_expect_eq(load_bytes(bytes, size, 0, &err), CB_ERR_MODEL_FORMAT);
+    cr_expect(strstr(err.message, "magic") != NULL, "message: %s", err.message);
+    bytes[0] = 'C';
+    bytes[8] = 99; /* version field */
+    cr_expect_eq(load_bytes(bytes, size, 0, &err), CB_ERR_MODEL_VERSION);
+    cr_expect(strstr(err.message, "version 99") != NULL, "message: %s", err.message);
+    free(bytes);
+    free(path);
+}
+
+/* With the checksum skipped, damage reaches the parsers behind it: every
+ * outcome must be a clean status. Deterministic pseudo-random flips over the
+ * header and metadata, where parsing happens. */
+Test(model_file, damaged_metadata_without_checksum)
+{
+    char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
+    size_t size;
+    char *bytes = cbt_read(path, &size);
+    char *copy = malloc(size);
+    cr_assert(copy);
+    uint32_t rng = 12345;
+    int failures = 0;
+    for (int round = 0; round < 300; round++) {
+        memcpy(copy, bytes, size);
+        for (int k = 0; k < 3; k++) {
+            rng = rng * 1103515245u + 12345u;
+            size_t pos = (rng >> 8) % 8192;
+            rng = rng * 1103515245u + 12345u;
+            copy[pos] = (char)(rng >> 16);
+        }
+        cb_error err;
+        cb_status s = load_bytes(copy, size, 1, &err);
+        if (s != CB_OK) {
+            failures++;
+            cr_expect(s == CB_ERR_MODEL_FORMAT || s == CB_ERR_MODEL_VERSION || s == CB_ERR_UNSUPPORTED_MODEL,
+                      "round %d: status %d (%s)", round, s, err.message);
+        }
+    }
+    cr_expect(failures > 0, "damage was noticed at least sometimes");
+    free(copy);
+    free(bytes);
+    free(path);
+}
+
+Test(model_file, missing_file_and_not_a_model)
+{
+    cb_model *m = NULL;
+    cb_error err;
+    cr_expect_eq(cb_model_load("/nonexistent/model.cbm", NULL, &m, &err), CB_ERR_MISSING_FILE);
+    cr_expect(strstr(err.message, "/nonexistent/model.cbm") != NULL, "message: %s", err.message);
+    char *cfg = cbt_fixture_path("bert-tiny", "config.json");
+    cr_expect_eq(cb_model_load(cfg, NULL, &m, &err), CB_ERR_MODEL_FORMAT, "%s", err.message);
+    free(cfg);
+    cr_expect_eq(cb_model_load(NULL, NULL, &m, &err), CB_ERR_INVALID_ARGUMENT);
+}
+
+/* A scratch Hugging Face folder made of a fixture's files, some changed. */
+static char *scratch_folder(const char *fixture, const char *const *keep, const char *config_text)
+{
+    char *dir = cbt_temp_path(fixture);
+    mkdir(dir, 0755);
+    for (size_t i = 0; keep[i]; i++) {
+        char *src = cbt_fixture_path(fixture, keep[i]);
+        size_t n;
+        char *data = cbt_read(src, &n);
+        char dst[2048];
+        snprintf(dst, sizeof dst, "%s/%s", dir, keep[i]);
+        cbt_write(dst, data, n);
+        free(data);
+        free(src);
+    }
+    if (config_text) {
+        char dst[2048];
+        snprintf(dst, sizeof dst, "%s/config.json", dir);
+        cbt_write(dst, config_text, strlen(config_text));
+    }
+    return dir;
+}
+
+static char *fixture_config_with(const char *from, const char *to)
+{
+    char *path = cbt_fixture_path("bert-tiny", "config.json");
+    char *text = cbt_read(path, NULL);
+    char *at = strstr(text, from);
+    cr_assert(at != NULL);
+    size_t n = strlen(text) - strlen(from) + strlen(to) + 1;
+    char *out = malloc(n);
+    snprintf(out, n, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+    free(text);
+    free(path);
+    return out;
+}
+
+Test(hf_folder, unsupported_architecture_is_named)
+{
+    char *config = fixture_config_with("BertForSequenceClassification", "GPT2ForSequenceClassification");
+    const char *keep[] = { "model.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json", NULL };
+    char *dir = scratch_folder("bert-tiny", keep, config);
+    cb_model *m = NULL;
+    cb_error err;
+    cr_expect_eq(cb_model_load(dir, NULL, &m, &err), CB_ERR_UNSUPPORTED_MODEL);
+    cr_expect(strstr(err.message, "GPT2ForSequenceClassification") != NULL, "message: %s", err.message);
+    cr_expect_eq(cb_convert(dir, "/dev/null", CB_DTYPE_F32, NULL, &err), CB_ERR_UNSUPPORTED_MODEL);
+    free(config);
+    free(dir);
+}
+
+Test(hf_folder, missing_vocabulary)
+{
+    const char *keep[] = { "config.json", "model.safetensors", NULL };
+    char *dir = scratch_folder("bert-tiny", keep, NULL);
+    cb_model *m = NULL;
+    cb_error err;
+    cr_expect_eq(cb_model_load(dir, NULL, &m, &err), CB_ERR_MISSING_FILE);
+    cr_expect(strstr(err.message, "vocab") != NULL, "message names the vocabulary: %s", err.message);
+    free(dir);
+}
+
+Test(hf_folder, pickle_only_weights)
+{
+    const char *keep[] = { "config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json", NULL };
+    char *dir = scratch_folder("bert-tiny", keep, NULL);
+    char bin[2048];
+    snprintf(bin, sizeof bin, "%s/pytorch_model.bin", dir);
+    cbt_write(bin, "PK", 2);
+    cb_model *m = NULL;
+    cb_error err;
+    cr_expect_eq(cb_model_load(dir, NULL, &m, &err), CB_ERR_MISSING_FILE);
+    cr_expect(strstr(err.message, "model.safetensors") != NULL, "message says what to get: %s", err.message);
+    free(dir);
+}
+
+Test(hf_folder, malformed_config_and_weights)
+{
+    const char *keep[] = { "vocab.txt", "tokenizer.json", "tokenizer_config.json", NULL };
+    char *dir = scratch_folder("bert-tiny", keep, "{\"architectures\": [\"BertForSeq");
+    cb_model *m = NULL;
+    cb_error err;
+    cr_expect_eq(cb_model_load(dir, NULL, &m, &err), CB_ERR_HF_FORMAT, "%s", err.message);
+    cr_expect(strstr(err.message, "config.json") != NULL, "message: %s", err.message);
+    free(dir);
+
+    /* safetensors cut in half */
+    const char *keep2[] = { "config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json", NULL };
+    dir = scratch_folder("bert-tiny", keep2, NULL);
+    char *src = cbt_fixture_path("bert-tiny", "model.safetensors");
+    size_t n;
+    char *data = cbt_read(src, &n);
+    char dst[2048];
+    snprintf(dst, sizeof dst, "%s/model.safetensors", dir);
+    cbt_write(dst, data, n / 2);
+    cr_expect_eq(cb_model_load(dir, NULL, &m, &err), CB_ERR_HF_FORMAT, "%s", err.message);
+    cr_expect(strstr(err.message, "model.safetensors") != NULL, "message: %s", err.message);
+    free(data);
+    free(src);
+    free(dir);
+}
+
+/* ---- texts and options ------------------------------------------------------- */
+
+static cb_model *tiny(void)
+{
+    char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
+    cb_model *m = cbt_load(path, 1);
+    free(path);
+    return m;
+}
+
+Test(texts, invalid_utf8_is_refused_with_its_position)
+{
+    cb_model *m = tiny();
+    const char *bad[] = { "abc\xff", "\xc3", "ok \xc0\xaf overlong", "\xed\xa0\x80 surrogate", "\xf4\x90\x80\x80 too big" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cb_pair p = { "query", CB_NUL_TERMINATED, bad[i], CB_NUL_TERMINATED };
+        float s;
+        cb_error err;
+        cr_expect_eq(cb_predict(m, &p, 1, NULL, &s, &err), CB_ERR_INVALID_UTF8, "case %zu", i);
+        cr_expect(strstr(err.message, "pair 0") != NULL, "message: %s", err.message);
+        int32_t ids[512];
+        size_t n;
+        cr_expect_eq(cb_tokenize(m, &p, 0, ids, NULL, 512, &n, &err), CB_ERR_INVALID_UTF8, "case %zu", i);
+    }
+    /* The model is still usable after errors. */
+    cb_pair ok = { "query", CB_NUL_TERMINATED, "passage", CB_NUL_TERMINATED };
+    float s;
+    cb_error err;
+    cr_expect_eq(cb_predict(m, &ok, 1, NULL, &s, &err), CB_OK, "%s", err.message);
+    cb_model_free(m);
+}
+
+Test(texts, empty_texts_are_scored)
+{
+    cb_model *m = tiny();
+    cb_pair p[3] = { { "", 0, "", 0 }, { "", 0, "passage", CB_NUL_TERMINATED }, { NULL, 0, NULL, 0 } };
+    float s[3];
+    cb_error err;
+    cr_assert_eq(cb_predict(m, p, 3, NULL, s, &err), CB_OK, "%s", err.message);
+    for (int i = 0; i < 3; i++) cr_expect(isfinite(s[i]) && s[i] > 0.0f && s[i] < 1.0f);
+    cr_expect_eq(s[0], s[2], "NULL with length 0 is the empty text");
+    cb_model_free(m);
+}
+
+Test(texts, one_megabyte_text_is_truncated_like_a_short_one)
+{
+    cb_model *m = tiny();
+    const size_t big = 1u << 20;
+    char *text = malloc(big + 1);
+    cr_assert(text);
+    for (size_t i = 0; i < big; i++) text[i] = "lorem ipsum dolor "[i % 18];
+    text[big] = '\0';
+    /* 2000 bytes already hold far more than 512 tokens. */
+    cb_pair p[2] = { { "query", CB_NUL_TERMINATED, text, big }, { "query", CB_NUL_TERMINATED, text, 2000 } };
+    float s[2];
+    cb_error err;
+    cr_assert_eq(cb_predict(m, p, 2, NULL, s, &err), CB_OK, "%s", err.message);
+    cr_expect_eq(s[0], s[1]);
+    free(text);
+    cb_model_free(m);
+}
+
+Test(texts, text_over_the_limit)
+{
+    cb_model *m = tiny();
+    const size_t big = CB_MAX_TEXT_BYTES + 1;
+    char *text = malloc(big);
+    cr_assert(text);
+    memset(text, 'a', big);
+    cb_pair p = { "query", CB_NUL_TERMINATED, text, big };
+    float s;
+    cb_error err;
+    cr_expect_eq(cb_predict(m, &p, 1, NULL, &s, &err), CB_ERR_TEXT_TOO_LONG);
+    cr_expect(strlen(err.message) > 0);
+    free(text);
+    cb_model_free(m);
+}
+
+Test(options, max_length_range)
+{
+    cb_model *m = tiny();
+    cb_pair p = { "a query", CB_NUL_TERMINATED, "a passage", CB_NUL_TERMINATED };
+    float s;
+    cb_error err;
+    const int bad[] = { -1, 1, 2, 513, 100000 };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cb_predict_options o = { .max_length = bad[i] };
+        cr_expect_eq(cb_predict(m, &p, 1, &o, &s, &err), CB_ERR_MAX_LENGTH, "max_length %d", bad[i]);
+        cr_expect(strstr(err.message, "3 to 512") != NULL, "message gives the range: %s", err.message);
+    }
+    /* 3 leaves room for the specials only: [CLS] [SEP] [SEP]. */
+    cb_predict_options three = { .max_length = 3 };
+    cr_expect_eq(cb_predict(m, &p, 1, &three, &s, &err), CB_OK, "%s", err.message);
+    int32_t ids[8];
+    size_t n;
+    cr_assert_eq(cb_tokenize(m, &p, 3, ids, NULL, 8, &n, &err), CB_OK, "%s", err.message);
+    cr_expect_eq(n, 3);
+    cb_predict_options batch = { .batch_size = -3 };
+    cr_expect_eq(cb_predict(m, &p, 1, &batch, &s, &err), CB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(cb_predict(m, NULL, 1, NULL, &s, &err), CB_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(cb_predict(m, &p, 0, NULL, NULL, &err), CB_OK, "no pairs is no work");
+    cb_model_free(m);
+}
+
+Test(options, rank_needs_one_label)
+{
+    char *path = cbt_converted("bert-nli-3label", CB_DTYPE_F32);
+    cb_model *m = cbt_load(path, 1);
+    const char *docs[] = { "a", "b" };
+    cb_ranked out[2];
+    cb_error err;
+    cr_expect_eq(cb_rank(m, "q", CB_NUL_TERMINATED, docs, NULL, 2, NULL, out, &err), CB_ERR_NOT_SINGLE_LABEL);
+    cr_expect(strstr(err.message, "3") != NULL, "message: %s", err.message);
+    cb_model_free(m);
+    free(path);
+}
+
+Test(status, every_code_has_a_string)
+{
+    for (int c = CB_OK; c <= CB_ERR_NOT_SINGLE_LABEL; c++)
+        cr_expect(strcmp(cb_status_string((cb_status)c), "unknown status") != 0, "code %d", c);
+    cr_expect_str_eq(cb_status_string((cb_status)999), "unknown status");
+}

@@ -1,0 +1,151 @@
+/* test_model.c: scores of every BERT fixture against Hugging Face's own
+ * outputs (tests/fixtures/<name>/reference.json), through the .cbm file and
+ * straight from the folder. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+#define TOL 1e-4
+
+/* Checks one model against one reference case: token ids, raw logits against
+ * batch_logits, default-activation scores against ce_predict. */
+static void check_case(cb_model *m, const char *name, const cJSON *c)
+{
+    const int max_length = cJSON_GetObjectItemCaseSensitive(c, "max_length")->valueint;
+    size_t n;
+    cb_pair *pairs = cbt_case_pairs(c, &n);
+    const cJSON *ref_ids = cJSON_GetObjectItemCaseSensitive(c, "input_ids");
+    const cJSON *ref_types = cJSON_GetObjectItemCaseSensitive(c, "token_type_ids");
+    const cJSON *batch_logits = cJSON_GetObjectItemCaseSensitive(c, "batch_logits");
+    const cJSON *ce = cJSON_GetObjectItemCaseSensitive(c, "ce_predict");
+    const int L = cb_model_num_labels(m);
+    int32_t *ids = malloc((size_t)max_length * sizeof *ids), *types = malloc((size_t)max_length * sizeof *types);
+    float *logits = malloc(n * (size_t)L * sizeof *logits), *scores = malloc(n * (size_t)L * sizeof *scores);
+    cr_assert(ids && types && logits && scores);
+    cb_error err;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t got;
+        cr_assert_eq(cb_tokenize(m, &pairs[i], max_length, ids, types, (size_t)max_length, &got, &err), CB_OK,
+                     "%s: %s", name, err.message);
+        const cJSON *want = cJSON_GetArrayItem(ref_ids, (int)i);
+        cr_assert_eq(got, (size_t)cJSON_GetArraySize(want), "%s max_length %d pair %zu: %zu tokens, want %d", name,
+                     max_length, i, got, cJSON_GetArraySize(want));
+        for (size_t t = 0; t < got; t++) {
+            cr_assert_eq(ids[t], (int32_t)cbt_num(want, (int)t), "%s pair %zu token %zu", name, i, t);
+            if (cJSON_IsArray(ref_types))
+                cr_assert_eq(types[t], (int32_t)cbt_num2(ref_types, (int)i, (int)t), "%s pair %zu type %zu", name, i, t);
+        }
+    }
+    cb_predict_options raw = { .max_length = max_length, .activation = CB_ACTIVATION_NONE };
+    cr_assert_eq(cb_predict(m, pairs, n, &raw, logits, &err), CB_OK, "%s: %s", name, err.message);
+    cb_predict_options def = { .max_length = max_length };
+    cr_assert_eq(cb_predict(m, pairs, n, &def, scores, &err), CB_OK, "%s: %s", name, err.message);
+    for (size_t i = 0; i < n; i++) {
+        for (int l = 0; l < L; l++) {
+            const double want = cbt_num2(batch_logits, (int)i, l);
+            cr_expect(fabs(logits[i * L + l] - want) <= TOL, "%s max_length %d pair %zu label %d: logit %.7f, HF %.7f",
+                      name, max_length, i, l, logits[i * L + l], want);
+            const double want_ce = L == 1 ? cbt_num(ce, (int)i) : cbt_num2(ce, (int)i, l);
+            cr_expect(fabs(scores[i * L + l] - want_ce) <= TOL,
+                      "%s max_length %d pair %zu label %d: predict %.7f, CrossEncoder.predict %.7f", name, max_length,
+                      i, l, scores[i * L + l], want_ce);
+        }
+    }
+    free(pairs);
+    free(ids);
+    free(types);
+    free(logits);
+    free(scores);
+}
+
+static void check_fixture(const char *name)
+{
+    cJSON *ref = cbt_reference(name);
+    char *file = cbt_converted(name, CB_DTYPE_F32);
+    char *folder = cbt_fixture_path(name, NULL);
+    cb_model *from_file = cbt_load(file, 1), *from_folder = cbt_load(folder, 1);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(ref, "cases")) {
+        check_case(from_file, name, c);
+        check_case(from_folder, name, c);
+    }
+    cb_model_free(from_file);
+    cb_model_free(from_folder);
+    free(file);
+    free(folder);
+    cJSON_Delete(ref);
+}
+
+Test(reference, bert_tiny) { check_fixture("bert-tiny"); }
+Test(reference, bert_minilm_h384) { check_fixture("bert-minilm-h384"); }
+Test(reference, bert_nli_3label) { check_fixture("bert-nli-3label"); }
+Test(reference, bert_h312_heads26) { check_fixture("bert-h312-heads26"); }
+Test(reference, bert_base_uncased_vocab, .timeout = 300) { check_fixture("bert-base-uncased-vocab"); }
+Test(reference, bert_cased_pos128) { check_fixture("bert-cased-pos128"); }
+
+/* The .cbm file and the folder give the same numbers, bit for bit: the
+ * folder is converted in memory by the same code. */
+Test(reference, file_equals_folder)
+{
+    cJSON *ref = cbt_reference("bert-minilm-h384");
+    const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ref, "cases"), 0);
+    size_t n;
+    cb_pair *pairs = cbt_case_pairs(c, &n);
+    char *file = cbt_converted("bert-minilm-h384", CB_DTYPE_F32), *folder = cbt_fixture_path("bert-minilm-h384", NULL);
+    cb_model *a = cbt_load(file, 1), *b = cbt_load(folder, 1);
+    float *sa = malloc(n * sizeof *sa), *sb = malloc(n * sizeof *sb);
+    cb_error err;
+    cr_assert_eq(cb_predict(a, pairs, n, NULL, sa, &err), CB_OK, "%s", err.message);
+    cr_assert_eq(cb_predict(b, pairs, n, NULL, sb, &err), CB_OK, "%s", err.message);
+    cr_assert_eq(memcmp(sa, sb, n * sizeof *sa), 0);
+    cb_model_free(a);
+    cb_model_free(b);
+    free(sa);
+    free(sb);
+    free(pairs);
+    free(file);
+    free(folder);
+    cJSON_Delete(ref);
+}
+
+/* Batch size and thread count must not change any result: every pair alone
+ * (batch 1, one thread) is the baseline. */
+Test(batching, sizes_and_threads_agree, .timeout = 300)
+{
+    static const char *const names[] = { "bert-minilm-h384", "bert-nli-3label" };
+    for (size_t f = 0; f < 2; f++) {
+        cJSON *ref = cbt_reference(names[f]);
+        const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ref, "cases"), 0);
+        size_t n;
+        cb_pair *pairs = cbt_case_pairs(c, &n);
+        char *file = cbt_converted(names[f], CB_DTYPE_F32);
+        cb_model *one = cbt_load(file, 1), *two = cbt_load(file, 2);
+        const int L = cb_model_num_labels(one);
+        float *base = malloc(n * (size_t)L * sizeof *base), *got = malloc(n * (size_t)L * sizeof *got);
+        cb_error err;
+        cb_predict_options o = { .batch_size = 1, .activation = CB_ACTIVATION_NONE };
+        cr_assert_eq(cb_predict(one, pairs, n, &o, base, &err), CB_OK, "%s", err.message);
+        const int sizes[] = { 1, 3, 64 };
+        cb_model *models[] = { one, two };
+        for (int t = 0; t < 2; t++) {
+            for (int s = 0; s < 3; s++) {
+                o.batch_size = sizes[s];
+                cr_assert_eq(cb_predict(models[t], pairs, n, &o, got, &err), CB_OK, "%s", err.message);
+                for (size_t i = 0; i < n * (size_t)L; i++)
+                    cr_expect(fabsf(got[i] - base[i]) <= 1e-6f, "%s threads %d batch %d value %zu: %.8f vs %.8f",
+                              names[f], t + 1, sizes[s], i, got[i], base[i]);
+            }
+        }
+        cb_model_free(one);
+        cb_model_free(two);
+        free(base);
+        free(got);
+        free(pairs);
+        free(file);
+        cJSON_Delete(ref);
+    }
+}

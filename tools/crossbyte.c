@@ -1,0 +1,371 @@
+/* crossbyte: the command-line program, over the public header only.
+ *
+ *   crossbyte predict  MODEL [options]      JSON Lines pairs in, one score line out each
+ *   crossbyte rank     MODEL --query Q      passages (one per line) in, best first out
+ *   crossbyte tokenize MODEL [options]      JSON Lines pairs in, ids out
+ *   crossbyte convert  HF_DIR -o OUT [--dtype f32|int8]
+ *
+ * Exit status: 0 success, 1 a model or input error (message on stderr), 2 a
+ * usage error. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crossbyte.h"
+
+#define CHUNK 256   /* pairs scored per call: bounds memory on endless input */
+
+typedef struct args {
+    const char *model, *query, *out;
+    int max_length, batch_size, threads, top_k, raw, softmax, labels;
+    cb_dtype dtype;
+} args;
+
+static const char usage_main[] =
+    "usage: crossbyte COMMAND ...\n"
+    "  predict   score JSON Lines pairs [\"text a\", \"text b\"] from stdin\n"
+    "  rank      rank passages (one per line on stdin) for a query\n"
+    "  tokenize  show the token ids of JSON Lines pairs\n"
+    "  convert   turn a Hugging Face model folder into a .cbm file\n"
+    "'crossbyte COMMAND --help' describes each command.\n";
+
+static const char usage_predict[] =
+    "usage: crossbyte predict MODEL [--max-length N] [--raw] [--softmax] [--labels] [--threads N] [--batch-size N]\n"
+    "  MODEL          a .cbm file or a Hugging Face model folder\n"
+    "  stdin          one JSON array [\"text a\", \"text b\"] per line\n"
+    "  stdout         one line per pair, in order: a number (one label) or an array (several)\n"
+    "  --max-length N tokens per pair including specials (default: the model's)\n"
+    "  --raw          raw logits, no activation\n"
+    "  --softmax      softmax over the labels of each pair\n"
+    "  --labels       print {\"label\": score} objects instead of arrays\n"
+    "  --threads N    threads per batch (default 1)\n"
+    "  --batch-size N pairs per forward pass (default 32)\n";
+
+static const char usage_rank[] =
+    "usage: crossbyte rank MODEL --query Q [--top-k K] [--max-length N] [--raw] [--threads N] [--batch-size N]\n"
+    "  stdin   passages, one per line\n"
+    "  stdout  {\"corpus_id\":i,\"score\":s} per line, best first (K lines with --top-k)\n";
+
+static const char usage_tokenize[] =
+    "usage: crossbyte tokenize MODEL [--max-length N]\n"
+    "  stdin   one JSON array [\"text a\", \"text b\"] per line\n"
+    "  stdout  {\"input_ids\":[...],\"token_type_ids\":[...]} per pair\n";
+
+static const char usage_convert[] =
+    "usage: crossbyte convert HF_DIR -o OUT [--dtype f32|int8]\n"
+    "  HF_DIR  a Hugging Face model folder (config.json, model.safetensors, tokenizer files)\n"
+    "  OUT     the .cbm file to write\n";
+
+static int parse_int(const char *flag, const char *v, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long n = v ? strtol(v, &end, 10) : 0;
+    if (!v || *end || errno || n < lo || n > hi) {
+        fprintf(stderr, "crossbyte: %s needs a whole number from %d to %d, got '%s'\n", flag, lo, hi, v ? v : "");
+        return 0;
+    }
+    *out = (int)n;
+    return 1;
+}
+
+/* Returns 0 on success, 2 on a usage error, -1 when --help was shown. */
+static int parse_args(int argc, char **argv, const char *usage, args *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 2; i < argc; i++) {
+        const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
+            fputs(usage, stdout);
+            return -1;
+        } else if (!strcmp(f, "--raw")) {
+            a->raw = 1;
+        } else if (!strcmp(f, "--softmax")) {
+            a->softmax = 1;
+        } else if (!strcmp(f, "--labels")) {
+            a->labels = 1;
+        } else if (!strcmp(f, "--max-length")) {
+            if (!parse_int(f, v, 1, 1 << 30, &a->max_length)) return 2;
+            i++;
+        } else if (!strcmp(f, "--batch-size")) {
+            if (!parse_int(f, v, 1, 4096, &a->batch_size)) return 2;
+            i++;
+        } else if (!strcmp(f, "--threads")) {
+            if (!parse_int(f, v, 1, 256, &a->threads)) return 2;
+            i++;
+        } else if (!strcmp(f, "--top-k")) {
+            if (!parse_int(f, v, 1, 1 << 30, &a->top_k)) return 2;
+            i++;
+        } else if (!strcmp(f, "--query")) {
+            if (!v) break;
+            a->query = v;
+            i++;
+        } else if (!strcmp(f, "-o") || !strcmp(f, "--output")) {
+            if (!v) break;
+            a->out = v;
+            i++;
+        } else if (!strcmp(f, "--dtype")) {
+            if (v && !strcmp(v, "f32")) a->dtype = CB_DTYPE_F32;
+            else if (v && !strcmp(v, "int8")) a->dtype = CB_DTYPE_INT8;
+            else {
+                fprintf(stderr, "crossbyte: --dtype is f32 or int8, got '%s'\n", v ? v : "");
+                return 2;
+            }
+            i++;
+        } else if (f[0] == '-' && f[1]) {
+            fprintf(stderr, "crossbyte: unknown option %s\n%s", f, usage);
+            return 2;
+        } else if (!a->model) {
+            a->model = f;
+        } else {
+            fprintf(stderr, "crossbyte: unexpected argument '%s'\n%s", f, usage);
+            return 2;
+        }
+    }
+    if (!a->model) {
+        fprintf(stderr, "crossbyte: missing MODEL\n%s", usage);
+        return 2;
+    }
+    return 0;
+}
+
+static cb_model *load(const args *a)
+{
+    cb_load_options lo = { .n_threads = a->threads };
+    cb_model *m;
+    cb_error err;
+    if (cb_model_load(a->model, &lo, &m, &err) != CB_OK) {
+        fprintf(stderr, "crossbyte: cannot load model: %s\n", err.message);
+        return NULL;
+    }
+    return m;
+}
+
+/* Reads one line of any length; NULL at end of input. The caller frees it. */
+static char *read_line(FILE *fp, size_t *len)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, fp);
+    if (n < 0) {
+        free(line);
+        return NULL;
+    }
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+    *len = (size_t)n;
+    return line;
+}
+
+/* A JSON Lines pair: ["text a", "text b"]. The texts point into *json. */
+static int parse_pair(const char *line, size_t len, long lineno, cJSON **json, cb_pair *p)
+{
+    *json = cJSON_ParseWithLength(line, len);
+    const cJSON *a = cJSON_GetArrayItem(*json, 0), *b = cJSON_GetArrayItem(*json, 1);
+    if (!cJSON_IsArray(*json) || cJSON_GetArraySize(*json) != 2 || !cJSON_IsString(a) || !cJSON_IsString(b)) {
+        fprintf(stderr, "crossbyte: stdin line %ld: expected a JSON array of two strings [\"text a\", \"text b\"]\n",
+                lineno);
+        cJSON_Delete(*json);
+        *json = NULL;
+        return 0;
+    }
+    *p = (cb_pair){ a->valuestring, CB_NUL_TERMINATED, b->valuestring, CB_NUL_TERMINATED };
+    return 1;
+}
+
+static void print_scores(const cb_model *m, const args *a, const float *s)
+{
+    int n = cb_model_num_labels(m);
+    if (n == 1 && !a->labels) {
+        printf("%.9g\n", s[0]);
+        return;
+    }
+    putchar(a->labels ? '{' : '[');
+    for (int i = 0; i < n; i++) {
+        if (a->labels) {
+            char *name = cJSON_PrintUnformatted(cJSON_CreateString(cb_model_label(m, i))), *q = name;
+            /* cJSON_CreateString may fail; fall back to an index name */
+            printf("%s%s:%.9g", i ? "," : "", q ? q : "\"?\"", s[i]);
+            free(name);
+        } else {
+            printf("%s%.9g", i ? "," : "", s[i]);
+        }
+    }
+    puts(a->labels ? "}" : "]");
+}
+
+static int run_predict(const args *a)
+{
+    cb_model *m = load(a);
+    if (!m) return 1;
+    const int L = cb_model_num_labels(m);
+    cb_predict_options po = { a->max_length, a->batch_size,
+                              a->raw ? CB_ACTIVATION_NONE : a->softmax ? CB_ACTIVATION_SOFTMAX : CB_ACTIVATION_DEFAULT };
+    cb_pair pairs[CHUNK];
+    cJSON *docs[CHUNK];
+    float *scores = malloc(CHUNK * (size_t)L * sizeof *scores);
+    long lineno = 0;
+    int rc = scores ? 0 : 1, done = 0;
+    while (!rc && !done) {
+        size_t n = 0, len;
+        char *line;
+        while (n < CHUNK && (line = read_line(stdin, &len))) {
+            lineno++;
+            if (len == 0) {
+                free(line);
+                continue;
+            }
+            int ok = parse_pair(line, len, lineno, &docs[n], &pairs[n]);
+            free(line);
+            if (!ok) {
+                rc = 1;
+                break;
+            }
+            n++;
+        }
+        done = n < CHUNK;
+        cb_error err;
+        if (!rc && n > 0 && cb_predict(m, pairs, n, &po, scores, &err) != CB_OK) {
+            fprintf(stderr, "crossbyte: predict (input lines up to %ld): %s\n", lineno, err.message);
+            rc = 1;
+        }
+        for (size_t i = 0; !rc && i < n; i++) print_scores(m, a, scores + i * (size_t)L);
+        for (size_t i = 0; i < n; i++) cJSON_Delete(docs[i]);
+    }
+    free(scores);
+    cb_model_free(m);
+    return rc;
+}
+
+static int run_tokenize(const args *a)
+{
+    cb_model *m = load(a);
+    if (!m) return 1;
+    const size_t cap = (size_t)cb_model_max_positions(m);
+    int32_t *ids = malloc(cap * sizeof *ids), *types = malloc(cap * sizeof *types);
+    int rc = ids && types ? 0 : 1;
+    long lineno = 0;
+    size_t len;
+    char *line;
+    while (!rc && (line = read_line(stdin, &len))) {
+        lineno++;
+        cJSON *doc;
+        cb_pair p;
+        int ok = len == 0 || parse_pair(line, len, lineno, &doc, &p);
+        if (ok && len > 0) {
+            size_t n;
+            cb_error err;
+            if (cb_tokenize(m, &p, a->max_length, ids, types, cap, &n, &err) != CB_OK) {
+                fprintf(stderr, "crossbyte: tokenize line %ld: %s\n", lineno, err.message);
+                rc = 1;
+            } else {
+                fputs("{\"input_ids\":[", stdout);
+                for (size_t i = 0; i < n; i++) printf("%s%d", i ? "," : "", (int)ids[i]);
+                fputs("],\"token_type_ids\":[", stdout);
+                for (size_t i = 0; i < n; i++) printf("%s%d", i ? "," : "", (int)types[i]);
+                puts("]}");
+            }
+            cJSON_Delete(doc);
+        }
+        if (!ok) rc = 1;
+        free(line);
+    }
+    free(ids);
+    free(types);
+    cb_model_free(m);
+    return rc;
+}
+
+static int run_rank(const args *a)
+{
+    if (!a->query) {
+        fprintf(stderr, "crossbyte: rank needs --query\n%s", usage_rank);
+        return 2;
+    }
+    cb_model *m = load(a);
+    if (!m) return 1;
+    char **docs = NULL;
+    size_t n = 0, cap = 0, len;
+    char *line;
+    int rc = 0;
+    while (!rc && (line = read_line(stdin, &len))) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **p = realloc(docs, cap * sizeof *p);
+            if (!p) {
+                free(line);
+                fprintf(stderr, "crossbyte: out of memory reading passages\n");
+                rc = 1;
+                break;
+            }
+            docs = p;
+        }
+        docs[n++] = line;
+    }
+    cb_ranked *out = malloc((n ? n : 1) * sizeof *out);
+    cb_predict_options po = { a->max_length, a->batch_size, a->raw ? CB_ACTIVATION_NONE : CB_ACTIVATION_DEFAULT };
+    cb_error err;
+    if (!rc && !out) {
+        fprintf(stderr, "crossbyte: out of memory\n");
+        rc = 1;
+    }
+    if (!rc && cb_rank(m, a->query, CB_NUL_TERMINATED, (const char *const *)docs, NULL, n, &po, out, &err) != CB_OK) {
+        fprintf(stderr, "crossbyte: rank: %s\n", err.message);
+        rc = 1;
+    }
+    size_t k = a->top_k && (size_t)a->top_k < n ? (size_t)a->top_k : n;
+    for (size_t i = 0; !rc && i < k; i++) printf("{\"corpus_id\":%zu,\"score\":%.9g}\n", out[i].corpus_id, out[i].score);
+    for (size_t i = 0; i < n; i++) free(docs[i]);
+    free(docs);
+    free(out);
+    cb_model_free(m);
+    return rc;
+}
+
+static int run_convert(const args *a)
+{
+    if (!a->out) {
+        fprintf(stderr, "crossbyte: convert needs -o OUT\n%s", usage_convert);
+        return 2;
+    }
+    uint64_t sizes[2];
+    cb_error err;
+    if (cb_convert(a->model, a->out, a->dtype, sizes, &err) != CB_OK) {
+        fprintf(stderr, "crossbyte: convert: %s\n", err.message);
+        return 1;
+    }
+    printf("%s: model.safetensors %.2f MB -> %s %.2f MB (%s, %.1f%%)\n", a->model, sizes[0] / 1e6, a->out,
+           sizes[1] / 1e6, a->dtype == CB_DTYPE_INT8 ? "int8" : "f32", 100.0 * (double)sizes[1] / (double)sizes[0]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name, *usage;
+        int (*run)(const args *);
+    } commands[] = {
+        { "predict", usage_predict, run_predict },
+        { "rank", usage_rank, run_rank },
+        { "tokenize", usage_tokenize, run_tokenize },
+        { "convert", usage_convert, run_convert },
+    };
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(usage_main, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        puts("crossbyte " CROSSBYTE_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0) continue;
+        args a;
+        int r = parse_args(argc, argv, commands[i].usage, &a);
+        if (r) return r < 0 ? 0 : r;
+        return commands[i].run(&a);
+    }
+    fprintf(stderr, "crossbyte: unknown command '%s'\n%s", argv[1], usage_main);
+    return 2;
+}

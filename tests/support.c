@@ -1,6 +1,8 @@
 /* support.c: see support.h. */
 #include "support.h"
 
+#include "json_reader.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,19 +107,33 @@ cb_model *cbt_load(const char *path, int n_threads)
     return m;
 }
 
-cb_pair *cbt_case_pairs(const cJSON *c, size_t *n)
+cbt_pairs cbt_case_pairs(const char *fixture, int index)
 {
-    const cJSON *pairs = cJSON_GetObjectItemCaseSensitive(c, "pairs");
-    *n = (size_t)cJSON_GetArraySize(pairs);
-    cb_pair *p = calloc(*n, sizeof *p);
-    cr_assert(p != NULL);
-    for (size_t i = 0; i < *n; i++) {
-        const cJSON *pr = cJSON_GetArrayItem(pairs, (int)i);
-        const cJSON *a = cJSON_GetArrayItem(pr, 0), *b = cJSON_GetArrayItem(pr, 1);
-        cr_assert(cJSON_IsString(a) && cJSON_IsString(b));
-        p[i] = (cb_pair){ a->valuestring, strlen(a->valuestring), b->valuestring, strlen(b->valuestring) };
+    char *path = cbt_fixture_path(fixture, "reference.json");
+    jv *doc = malloc(sizeof *doc);
+    cr_assert(doc);
+    load_json(path, doc);
+    free(path);
+    const jv *cases = jget(doc, "cases");
+    cr_assert(cases && cases->type == J_ARR && (size_t)index < cases->n, "%s: no case %d", fixture, index);
+    const jv *pairs = jget(&cases->items[index], "pairs");
+    cr_assert(pairs && pairs->type == J_ARR);
+    cbt_pairs out = { calloc(pairs->n ? pairs->n : 1, sizeof(cb_pair)), pairs->n, doc };
+    cr_assert(out.pairs);
+    for (size_t i = 0; i < pairs->n; i++) {
+        const jv *pr = &pairs->items[i];
+        cr_assert(pr->type == J_ARR && pr->n == 2 && pr->items[0].type == J_STR && pr->items[1].type == J_STR);
+        out.pairs[i] = (cb_pair){ pr->items[0].str, pr->items[0].str_len, pr->items[1].str, pr->items[1].str_len };
     }
-    return p;
+    return out;
+}
+
+void cbt_pairs_free(cbt_pairs *p)
+{
+    free(p->pairs);
+    jfree(p->owner);
+    free(p->owner);
+    memset(p, 0, sizeof *p);
 }
 
 double cbt_num(const cJSON *arr, int i)

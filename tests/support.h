@@ -31,8 +31,16 @@ cb_model *cbt_load(const char *path, int n_threads);
 char *cbt_read(const char *path, size_t *size);
 void cbt_write(const char *path, const void *data, size_t size);
 
-/* The pairs of a reference case as cb_pairs (texts point into the JSON). */
-cb_pair *cbt_case_pairs(const cJSON *c, size_t *n);
+/* The pairs of case `index` of a fixture's reference.json, with exact byte
+ * lengths (one reference text holds a NUL, which cJSON cannot keep). */
+typedef struct cbt_pairs {
+    cb_pair *pairs;
+    size_t n;
+    void *owner;   /* the parsed document the texts point into */
+} cbt_pairs;
+
+cbt_pairs cbt_case_pairs(const char *fixture, int index);
+void cbt_pairs_free(cbt_pairs *p);
 
 /* float at [i] or [i][j] of a JSON array of numbers / arrays. */
 double cbt_num(const cJSON *arr, int i);

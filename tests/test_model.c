@@ -12,11 +12,12 @@
 
 /* Checks one model against one reference case: token ids, raw logits against
  * batch_logits, default-activation scores against ce_predict. */
-static void check_case(cb_model *m, const char *name, const cJSON *c)
+static void check_case(cb_model *m, const char *name, const cJSON *c, int index)
 {
     const int max_length = cJSON_GetObjectItemCaseSensitive(c, "max_length")->valueint;
-    size_t n;
-    cb_pair *pairs = cbt_case_pairs(c, &n);
+    cbt_pairs cp = cbt_case_pairs(name, index);
+    const cb_pair *pairs = cp.pairs;
+    const size_t n = cp.n;
     const cJSON *ref_ids = cJSON_GetObjectItemCaseSensitive(c, "input_ids");
     const cJSON *ref_types = cJSON_GetObjectItemCaseSensitive(c, "token_type_ids");
     const cJSON *batch_logits = cJSON_GetObjectItemCaseSensitive(c, "batch_logits");
@@ -55,7 +56,7 @@ static void check_case(cb_model *m, const char *name, const cJSON *c)
                       i, l, scores[i * L + l], want_ce);
         }
     }
-    free(pairs);
+    cbt_pairs_free(&cp);
     free(ids);
     free(types);
     free(logits);
@@ -69,9 +70,11 @@ static void check_fixture(const char *name)
     char *folder = cbt_fixture_path(name, NULL);
     cb_model *from_file = cbt_load(file, 1), *from_folder = cbt_load(folder, 1);
     const cJSON *c;
+    int index = 0;
     cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(ref, "cases")) {
-        check_case(from_file, name, c);
-        check_case(from_folder, name, c);
+        check_case(from_file, name, c, index);
+        check_case(from_folder, name, c, index);
+        index++;
     }
     cb_model_free(from_file);
     cb_model_free(from_folder);
@@ -91,10 +94,9 @@ Test(reference, bert_cased_pos128) { check_fixture("bert-cased-pos128"); }
  * folder is converted in memory by the same code. */
 Test(reference, file_equals_folder)
 {
-    cJSON *ref = cbt_reference("bert-minilm-h384");
-    const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ref, "cases"), 0);
-    size_t n;
-    cb_pair *pairs = cbt_case_pairs(c, &n);
+    cbt_pairs cp = cbt_case_pairs("bert-minilm-h384", 0);
+    const cb_pair *pairs = cp.pairs;
+    const size_t n = cp.n;
     char *file = cbt_converted("bert-minilm-h384", CB_DTYPE_F32), *folder = cbt_fixture_path("bert-minilm-h384", NULL);
     cb_model *a = cbt_load(file, 1), *b = cbt_load(folder, 1);
     float *sa = malloc(n * sizeof *sa), *sb = malloc(n * sizeof *sb);
@@ -106,10 +108,9 @@ Test(reference, file_equals_folder)
     cb_model_free(b);
     free(sa);
     free(sb);
-    free(pairs);
+    cbt_pairs_free(&cp);
     free(file);
     free(folder);
-    cJSON_Delete(ref);
 }
 
 /* Batch size and thread count must not change any result: every pair alone
@@ -118,10 +119,9 @@ Test(batching, sizes_and_threads_agree, .timeout = 300)
 {
     static const char *const names[] = { "bert-minilm-h384", "bert-nli-3label" };
     for (size_t f = 0; f < 2; f++) {
-        cJSON *ref = cbt_reference(names[f]);
-        const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ref, "cases"), 0);
-        size_t n;
-        cb_pair *pairs = cbt_case_pairs(c, &n);
+        cbt_pairs cp = cbt_case_pairs(names[f], 0);
+        const cb_pair *pairs = cp.pairs;
+        const size_t n = cp.n;
         char *file = cbt_converted(names[f], CB_DTYPE_F32);
         cb_model *one = cbt_load(file, 1), *two = cbt_load(file, 2);
         const int L = cb_model_num_labels(one);
@@ -144,8 +144,7 @@ Test(batching, sizes_and_threads_agree, .timeout = 300)
         cb_model_free(two);
         free(base);
         free(got);
-        free(pairs);
+        cbt_pairs_free(&cp);
         free(file);
-        cJSON_Delete(ref);
     }
 }

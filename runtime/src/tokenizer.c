@@ -1,0 +1,354 @@
+/* tokenizer.c: a text pair -> ids, as tokenizers' Tokenizer::encode does it:
+ * split each text on added (special) tokens, run the model on the pieces
+ * between them (stopping once a text has max_length tokens, as tokenizers
+ * 0.23 does), truncate the pair longest_first, apply the pair template.
+ *
+ * The model is WordPiece (wordpiece.c), driven from cursor_step. A BPE model
+ * (issue 5) would be a sibling source with the same feed / end_segment
+ * shape, chosen there by spec kind; everything else here is shared. */
+#include "tokenizer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "token_sink.h"
+#include "unicode.h"
+#include "vocab_map.h"
+#include "wordpiece.h"
+
+typedef struct added_token {
+    const char *str;   /* inside the vocabulary blob */
+    size_t len;
+    int32_t id;
+} added_token;
+
+struct cb_tokenizer {
+    cb_tokenizer_spec spec;      /* copy; its pointers are borrowed */
+    cb_vocab_map vocab;
+    cb_wordpiece wordpiece;
+    added_token *added;          /* longest first, for leftmost-longest matching */
+    size_t n_added;
+    uint32_t added_first[8];     /* bitset of the added tokens' first bytes */
+    int n_special;
+};
+
+/* ---- creation ---------------------------------------------------------------- */
+
+static int cmp_added(const void *pa, const void *pb)
+{
+    const added_token *a = pa, *b = pb;
+    if (a->len != b->len) return a->len < b->len ? 1 : -1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+static cb_status check_template(const cb_tokenizer_spec *spec, int *n_special, cb_error *err)
+{
+    if (spec->n_template < 2 || spec->n_template > CB_TEMPLATE_MAX) {
+        return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "pair template has %d items, need 2 to %d",
+                       spec->n_template, CB_TEMPLATE_MAX);
+    }
+    int n_a = 0, n_b = 0, n_s = 0;
+    for (int i = 0; i < spec->n_template; i++) {
+        const cb_template_item *it = &spec->pair_template[i];
+        switch (it->kind) {
+        case CB_TEMPLATE_SPECIAL:
+            if (it->id < 0 || (uint32_t)it->id >= spec->n_vocab) {
+                return cb_fail(err, CB_ERR_INVALID_ARGUMENT,
+                               "pair template token id %d outside the vocabulary of %u tokens",
+                               (int)it->id, spec->n_vocab);
+            }
+            n_s++;
+            break;
+        case CB_TEMPLATE_SEQUENCE_A: n_a++; break;
+        case CB_TEMPLATE_SEQUENCE_B: n_b++; break;
+        default:
+            return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "pair template item %d has kind %d", i,
+                           (int)it->kind);
+        }
+    }
+    if (n_a != 1 || n_b != 1) {
+        return cb_fail(err, CB_ERR_INVALID_ARGUMENT,
+                       "pair template must hold sequence A and B once each");
+    }
+    *n_special = n_s;
+    return CB_OK;
+}
+
+static cb_status build_added(cb_tokenizer *tok, cb_error *err)
+{
+    const cb_tokenizer_spec *spec = &tok->spec;
+    if (spec->n_added == 0) return CB_OK;
+    if (!spec->added_ids) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "added_ids is NULL");
+    tok->added = calloc(spec->n_added, sizeof *tok->added);
+    if (!tok->added) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for added tokens");
+    for (uint32_t i = 0; i < spec->n_added; i++) {
+        int32_t id = spec->added_ids[i];
+        if (id < 0 || (uint32_t)id >= spec->n_vocab) {
+            return cb_fail(err, CB_ERR_INVALID_ARGUMENT,
+                           "added token id %d outside the vocabulary of %u tokens", (int)id,
+                           spec->n_vocab);
+        }
+        size_t len;
+        const char *s = cb_vocab_map_token(&tok->vocab, id, &len);
+        if (len == 0) continue;   /* an empty pattern matches nothing */
+        tok->added[tok->n_added].str = s;
+        tok->added[tok->n_added].len = len;
+        tok->added[tok->n_added].id = id;
+        tok->n_added++;
+        unsigned char b = (unsigned char)s[0];
+        tok->added_first[b >> 5] |= 1u << (b & 31);
+    }
+    qsort(tok->added, tok->n_added, sizeof *tok->added, cmp_added);
+    return CB_OK;
+}
+
+cb_status cb_tokenizer_create(const cb_tokenizer_spec *spec, cb_tokenizer **out, cb_error *err)
+{
+    if (!out) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "out is NULL");
+    *out = NULL;
+    if (!spec) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "tokenizer spec is NULL");
+    if (spec->kind == CB_TOKENIZER_BPE) {
+        return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "BPE tokenizers are not supported yet");
+    }
+    if (spec->kind != CB_TOKENIZER_WORDPIECE) {
+        return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "unknown tokenizer kind %d", (int)spec->kind);
+    }
+
+    cb_tokenizer *tok = calloc(1, sizeof *tok);
+    if (!tok) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for the tokenizer");
+    tok->spec = *spec;
+    cb_status rc = check_template(spec, &tok->n_special, err);
+    if (rc == CB_OK) rc = cb_vocab_map_build(&tok->vocab, spec->vocab, spec->vocab_bytes,
+                                             spec->n_vocab, err);
+    if (rc == CB_OK) rc = cb_wordpiece_init(&tok->wordpiece, spec, &tok->vocab, err);
+    if (rc == CB_OK) rc = build_added(tok, err);
+    if (rc != CB_OK) {
+        cb_tokenizer_free(tok);
+        return rc;
+    }
+    *out = tok;
+    return CB_OK;
+}
+
+void cb_tokenizer_free(cb_tokenizer *tok)
+{
+    if (!tok) return;
+    cb_vocab_map_release(&tok->vocab);
+    free(tok->added);
+    free(tok);
+}
+
+int cb_tokenizer_num_special(const cb_tokenizer *tok)
+{
+    return tok ? tok->n_special : 0;
+}
+
+int32_t cb_tokenizer_token_id(const cb_tokenizer *tok, const char *token)
+{
+    if (!tok || !token) return -1;
+    return cb_vocab_map_lookup(&tok->vocab, token, strlen(token));
+}
+
+/* ---- one text, tokenised on demand ------------------------------------------------ */
+
+typedef struct text_cursor {
+    const char *text;
+    size_t len;
+    size_t pos;                   /* next raw byte to feed */
+    cb_wordpiece_state state;
+    cb_token_sink sink;
+    int done;                     /* text ended, or tokenising stopped at the limit */
+} text_cursor;
+
+/* The added token starting at text[pos], the longest if several do; NULL if
+ * none. Trying every position in order, as the text is consumed, finds the
+ * leftmost start and there the longest token: daachorse's LeftmostLongest,
+ * which AddedVocabulary uses, without scanning ahead of what is needed. */
+static const added_token *added_at(const cb_tokenizer *tok, const text_cursor *c)
+{
+    unsigned char b = (unsigned char)c->text[c->pos];
+    if (!(tok->added_first[b >> 5] & (1u << (b & 31)))) return NULL;
+    size_t left = c->len - c->pos;
+    for (size_t k = 0; k < tok->n_added; k++) {
+        const added_token *a = &tok->added[k];
+        if (a->len <= left && memcmp(c->text + c->pos, a->str, a->len) == 0) return a;
+    }
+    return NULL;
+}
+
+static cb_status cursor_step(const cb_tokenizer *tok, text_cursor *c)
+{
+    const cb_wordpiece *wp = &tok->wordpiece;
+    if (c->pos == c->len) {
+        c->done = 1;
+        return cb_wordpiece_end_segment(wp, &c->state, &c->sink);
+    }
+    const added_token *a = added_at(tok, c);
+    if (a) {
+        /* The text before it is a segment of its own. */
+        cb_status rc = cb_wordpiece_end_segment(wp, &c->state, &c->sink);
+        /* The word just ended may have reached the limit: then tokenizers
+         * stops before this added token. */
+        if (rc == CB_OK && !c->sink.full) rc = cb_sink_emit(&c->sink, a->id);
+        c->pos += a->len;
+        return rc;
+    }
+    uint32_t cp = 0;
+    /* The text was validated up front, so this always decodes. */
+    size_t n = cb_utf8_decode((const unsigned char *)c->text + c->pos, c->len - c->pos, &cp);
+    c->pos += n ? n : 1;
+    return cb_wordpiece_feed(wp, &c->state, cp, &c->sink);
+}
+
+/* Tokenises the whole text, or up to the word where tokenizers'
+ * tokenize_with_limit stops (see token_sink.h). The count is then what
+ * tokenizers' truncation sees, so a huge text costs only max_length tokens
+ * of work and still gives the same ids. */
+static cb_status run(const cb_tokenizer *tok, text_cursor *c)
+{
+    while (!c->done) {
+        cb_status rc = cursor_step(tok, c);
+        if (rc != CB_OK) return rc;
+        if (c->sink.full) c->done = 1;
+    }
+    return CB_OK;
+}
+
+/* ---- truncation -------------------------------------------------------------------- */
+
+/* tokenizers' truncate_encodings, LongestFirst with a pair (utils/truncation.rs),
+ * with budget = max_length minus the template's special tokens, over the
+ * counts that tokenising with the limit produced (see run). The shorter text
+ * is kept whole if the longer one can give up enough; otherwise each gets
+ * budget / 2 and the longer one (B on a tie) the odd token. */
+static void longest_first(size_t na, size_t nb, size_t budget, size_t *ta, size_t *tb)
+{
+    if (na + nb <= budget) {
+        *ta = na;
+        *tb = nb;
+        return;
+    }
+    size_t n1 = na, n2 = nb;
+    int swap = 0;
+    if (n1 > n2) {
+        swap = 1;
+        n1 = nb;
+        n2 = na;
+    }
+    if (n1 > budget) {
+        n2 = n1;
+    } else {
+        n2 = n1 > budget - n1 ? n1 : budget - n1;
+    }
+    if (n1 + n2 > budget) {
+        n1 = budget / 2;
+        n2 = n1 + budget % 2;
+    }
+    if (swap) {
+        size_t t = n1;
+        n1 = n2;
+        n2 = t;
+    }
+    *ta = n1 < na ? n1 : na;
+    *tb = n2 < nb ? n2 : nb;
+}
+
+/* ---- encode -------------------------------------------------------------------------- */
+
+static cb_status check_text(const char *s, size_t *len, const char *which, cb_error *err)
+{
+    if (*len == CB_NUL_TERMINATED) {
+        if (!s) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "text %s is NULL", which);
+        *len = strlen(s);
+    }
+    if (!s && *len > 0) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "text %s is NULL", which);
+    if (*len > CB_MAX_TEXT_BYTES) {
+        return cb_fail(err, CB_ERR_TEXT_TOO_LONG, "text %s has %zu bytes, more than the limit of %u",
+                       which, *len, (unsigned)CB_MAX_TEXT_BYTES);
+    }
+    size_t bad;
+    if (*len > 0 && !cb_utf8_validate(s, *len, &bad)) {
+        return cb_fail(err, CB_ERR_INVALID_UTF8, "text %s is not valid UTF-8 at byte offset %zu",
+                       which, bad);
+    }
+    return CB_OK;
+}
+
+static cb_status cursor_init(const cb_tokenizer *tok, text_cursor *c, const char *s, size_t len,
+                             size_t budget, size_t max_length)
+{
+    memset(c, 0, sizeof *c);
+    c->text = s ? s : "";
+    c->len = len;
+    c->sink.limit = budget;
+    c->sink.stop_at = max_length;
+    return cb_wordpiece_state_init(&c->state, &tok->wordpiece);
+}
+
+static void cursor_release(text_cursor *c)
+{
+    cb_wordpiece_state_release(&c->state);
+    free(c->sink.ids);
+}
+
+cb_status cb_tokenizer_encode_pair(const cb_tokenizer *tok,
+                                   const char *a, size_t a_len,
+                                   const char *b, size_t b_len,
+                                   int max_length, int32_t *ids, int32_t *type_ids,
+                                   int *n_tokens, cb_error *err)
+{
+    if (!tok || !ids || !n_tokens) {
+        return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "tokenizer, ids or n_tokens is NULL");
+    }
+    *n_tokens = 0;
+    if (max_length < tok->n_special) {
+        return cb_fail(err, CB_ERR_MAX_LENGTH,
+                       "max_length %d is less than the %d special tokens of a pair", max_length,
+                       tok->n_special);
+    }
+    cb_status rc = check_text(a, &a_len, "a", err);
+    if (rc == CB_OK) rc = check_text(b, &b_len, "b", err);
+    if (rc != CB_OK) return rc;
+
+    size_t budget = (size_t)(max_length - tok->n_special);
+    text_cursor text_a, text_b;
+    cb_status rca = cursor_init(tok, &text_a, a, a_len, budget, (size_t)max_length);
+    cb_status rcb = cursor_init(tok, &text_b, b, b_len, budget, (size_t)max_length);
+    rc = rca != CB_OK ? rca : rcb;
+    /* A zero budget keeps no token of either text: nothing to tokenise. */
+    if (rc == CB_OK && budget > 0) rc = run(tok, &text_a);
+    if (rc == CB_OK && budget > 0) rc = run(tok, &text_b);
+    if (rc != CB_OK) {
+        cursor_release(&text_a);
+        cursor_release(&text_b);
+        return cb_fail(err, rc, "out of memory while tokenising");
+    }
+
+    size_t ta = 0, tb = 0;
+    if (budget > 0) longest_first(text_a.sink.count, text_b.sink.count, budget, &ta, &tb);
+
+    int n = 0;
+    for (int i = 0; i < tok->spec.n_template; i++) {
+        const cb_template_item *it = &tok->spec.pair_template[i];
+        if (it->kind == CB_TEMPLATE_SPECIAL) {
+            ids[n] = it->id;
+            if (type_ids) type_ids[n] = it->type_id;
+            n++;
+            continue;
+        }
+        int is_a = it->kind == CB_TEMPLATE_SEQUENCE_A;
+        const int32_t *src = is_a ? text_a.sink.ids : text_b.sink.ids;
+        size_t count = is_a ? ta : tb;   /* never more than the sink stored */
+        for (size_t k = 0; k < count; k++) {
+            ids[n] = src[k];
+            if (type_ids) type_ids[n] = it->type_id;
+            n++;
+        }
+    }
+    cursor_release(&text_a);
+    cursor_release(&text_b);
+    *n_tokens = n;
+    cb_error_clear(err);
+    return CB_OK;
+}

@@ -1,0 +1,76 @@
+/* fuzz_tokenizer.c: libFuzzer target for the tokenizer.
+ *
+ * Input layout: byte 0 chooses max_length (0..255, so the error path for
+ * max_length < 3 is hit too), bytes 1-2 where text a ends; the rest is text a
+ * then text b, raw (invalid UTF-8 included: it must be refused cleanly).
+ * The spec is read once from a bert-tiny folder: $CB_FUZZ_MODEL, else
+ * $CB_FIXTURES/bert-tiny, else CB_FIXTURES_DIR/bert-tiny.
+ * Checks beyond the sanitizers: a result fits max_length, starts with
+ * [CLS], ends with [SEP], and every id is inside the vocabulary. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hf_tokenizer.h"
+#include "tokenizer.h"
+
+#ifndef CB_FIXTURES_DIR
+#define CB_FIXTURES_DIR "tests/fixtures"
+#endif
+
+/* The fuzzer's one tokenizer, read-only after LLVMFuzzerInitialize. */
+static cb_hf_tokenizer g_hf;
+static cb_tokenizer *g_tok;
+static int32_t g_cls, g_sep;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char dir[4096];
+    const char *model = getenv("CB_FUZZ_MODEL");
+    const char *fixtures = getenv("CB_FIXTURES");
+    if (model && *model) {
+        snprintf(dir, sizeof dir, "%s", model);
+    } else {
+        snprintf(dir, sizeof dir, "%s/bert-tiny", fixtures && *fixtures ? fixtures : CB_FIXTURES_DIR);
+    }
+    cb_error err;
+    if (cb_hf_tokenizer_read(dir, &g_hf, &err) != CB_OK ||
+        cb_tokenizer_create(&g_hf.spec, &g_tok, &err) != CB_OK) {
+        fprintf(stderr, "fuzz_tokenizer: %s\n", err.message);
+        abort();
+    }
+    g_cls = cb_tokenizer_token_id(g_tok, "[CLS]");
+    g_sep = cb_tokenizer_token_id(g_tok, "[SEP]");
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 3) return 0;
+    int max_length = data[0];
+    size_t rest = size - 3;
+    size_t split = rest ? ((size_t)data[1] << 8 | data[2]) % (rest + 1) : 0;
+    const char *a = (const char *)data + 3;
+    const char *b = a + split;
+
+    int32_t ids[256], types[256];
+    int n = -1;
+    cb_error err;
+    cb_status rc = cb_tokenizer_encode_pair(g_tok, a, split, b, rest - split, max_length, ids, types, &n, &err);
+    if (rc == CB_ERR_INVALID_UTF8 || rc == CB_ERR_MAX_LENGTH) return 0;
+    if (rc != CB_OK) {
+        fprintf(stderr, "unexpected status %d: %s\n", (int)rc, err.message);
+        abort();
+    }
+    if (n < 3 || n > max_length || ids[0] != g_cls || ids[n - 1] != g_sep) abort();
+    for (int i = 0; i < n; i++) {
+        if (ids[i] < 0 || (uint32_t)ids[i] >= g_hf.spec.n_vocab || (types[i] != 0 && types[i] != 1)) abort();
+    }
+    return 0;
+}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attention.h"
 #include "error.h"
 
 /* ---- binding weights to the image ------------------------------------------- */
@@ -21,12 +22,15 @@ static cb_status get_f32(const cb_model_file *f, const char *name, int64_t rows,
     return s;
 }
 
-/* A matrix that is float32, or int8 with "<name>.scale" when the file is int8. */
-static cb_status get_matrix(const cb_model_file *f, const char *name, int64_t rows, int64_t cols, int int8,
+/* A matrix stored as float32, or as int8 rows with "<name>.scale". Each
+ * tensor says which, so a file may keep sensitive matrices in float32. */
+static cb_status get_matrix(const cb_model_file *f, const char *name, int64_t rows, int64_t cols, int *int8,
                             const void **data, const float **scale, cb_error *err)
 {
     *scale = NULL;
-    if (!int8) return get_f32(f, name, rows, cols, (const float **)data, err);
+    const cb_tensor *found = cb_model_file_find(f, name);
+    *int8 = found && found->dtype == CBM_I8;
+    if (!*int8) return get_f32(f, name, rows, cols, (const float **)data, err);
     const int64_t shape[2] = { rows, cols };
     const cb_tensor *t;
     cb_status s = cb_model_file_get(f, name, CBM_I8, 2, shape, &t, err);
@@ -42,16 +46,15 @@ static cb_status get_matrix(const cb_model_file *f, const char *name, int64_t ro
     return s;
 }
 
-static cb_status get_linear(const cb_model_file *f, const char *name, int out, int in, int int8,
-                            cb_linear_weights *lw, cb_error *err)
+static cb_status get_linear(const cb_model_file *f, const char *name, int out, int in, cb_linear_weights *lw,
+                            cb_error *err)
 {
     char wn[96], bn[96];
     snprintf(wn, sizeof wn, "%s.w", name);
     snprintf(bn, sizeof bn, "%s.b", name);
     lw->in = in;
     lw->out = out;
-    lw->int8 = int8;
-    cb_status s = get_matrix(f, wn, out, in, int8, &lw->w, &lw->scale, err);
+    cb_status s = get_matrix(f, wn, out, in, &lw->int8, &lw->w, &lw->scale, err);
     return s != CB_OK ? s : get_f32(f, bn, out, 0, &lw->b, err);
 }
 
@@ -70,16 +73,18 @@ cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config 
 {
     memset(w, 0, sizeof *w);
     const int E = c->embedding_size, H = c->hidden_size, F = c->intermediate_size;
-    cb_status s = get_matrix(f, "emb.word", c->vocab_size, E, c->int8, &w->word, &w->word_scale, err);
-    if (s == CB_OK && c->max_positions > 0) s = get_f32(f, "emb.pos", c->max_positions, E, &w->pos, err);
+    int int8;
+    cb_status s = get_matrix(f, "emb.word", c->vocab_size, E, &int8, &w->word.data, &w->word.scale, err);
+    if (s == CB_OK && c->max_positions > 0)
+        s = get_matrix(f, "emb.pos", c->max_positions, E, &int8, &w->pos.data, &w->pos.scale, err);
     if (s == CB_OK && c->type_vocab_size > 0) s = get_f32(f, "emb.type", c->type_vocab_size, E, &w->type, err);
     if (s == CB_OK) s = get_norm(f, "emb.ln", E, &w->emb_ln_w, &w->emb_ln_b, err);
     if (s == CB_OK && E != H) {
         w->has_proj = 1;
-        s = get_linear(f, "emb.proj", H, E, 0, &w->proj, err);
+        s = get_linear(f, "emb.proj", H, E, &w->proj, err);
     }
-    if (s == CB_OK) s = get_linear(f, "head.dense", H, H, 0, &w->head_dense, err);
-    if (s == CB_OK) s = get_linear(f, "head.out", c->num_labels, H, 0, &w->head_out, err);
+    if (s == CB_OK) s = get_linear(f, "head.dense", H, H, &w->head_dense, err);
+    if (s == CB_OK) s = get_linear(f, "head.out", c->num_labels, H, &w->head_out, err);
     if (s != CB_OK) return s;
     w->layers = calloc((size_t)c->num_layers, sizeof *w->layers);
     if (!w->layers) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %d layers", c->num_layers);
@@ -87,13 +92,13 @@ cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config 
         cb_layer_weights *l = &w->layers[i];
         char n[32];
         snprintf(n, sizeof n, "l%d.qkv", i);
-        s = get_linear(f, n, 3 * H, H, c->int8, &l->qkv, err);
+        s = get_linear(f, n, 3 * H, H, &l->qkv, err);
         snprintf(n, sizeof n, "l%d.ao", i);
-        if (s == CB_OK) s = get_linear(f, n, H, H, c->int8, &l->ao, err);
+        if (s == CB_OK) s = get_linear(f, n, H, H, &l->ao, err);
         snprintf(n, sizeof n, "l%d.up", i);
-        if (s == CB_OK) s = get_linear(f, n, F, H, c->int8, &l->up, err);
+        if (s == CB_OK) s = get_linear(f, n, F, H, &l->up, err);
         snprintf(n, sizeof n, "l%d.down", i);
-        if (s == CB_OK) s = get_linear(f, n, H, F, c->int8, &l->down, err);
+        if (s == CB_OK) s = get_linear(f, n, H, F, &l->down, err);
         snprintf(n, sizeof n, "l%d.ln1", i);
         if (s == CB_OK) s = get_norm(f, n, H, &l->ln1_w, &l->ln1_b, err);
         snprintf(n, sizeof n, "l%d.ln2", i);
@@ -127,7 +132,8 @@ struct cb_workspace {
     float *qkv;                  /* [rows, 3H] */
     float *ff;                   /* [rows, F] */
     size_t cap_len;              /* longest pair the attention scratch fits */
-    float *scratch;              /* [n_threads, cap_len] */
+    size_t scratch_stride;       /* floats of attention scratch per thread */
+    float *scratch;              /* [n_threads, scratch_stride] */
     size_t cap_pairs;
     float *cls, *cls_out;        /* [pairs, H] */
 };
@@ -186,7 +192,7 @@ cb_status cb_workspace_create(const cb_model_config *c, const cb_encoder_weights
             break;
     }
     if (s == CB_OK && w->has_proj) s = cb_linear_create(&ws->proj, &w->proj, 0, cache, err);
-    if (s == CB_OK && c->int8) {
+    if (s == CB_OK) { /* cheap: buffers grow only when an int8 layer runs */
         s = cb_quantizer_create(&ws->q_hidden, c->hidden_size, err);
         if (s == CB_OK) s = cb_quantizer_create(&ws->q_inter, c->intermediate_size, err);
     }
@@ -227,7 +233,8 @@ static cb_status reserve(cb_workspace *ws, const cb_batch *b, cb_error *err)
     for (size_t p = 0; p < b->n_pairs; p++) longest = (size_t)b->lengths[p] > longest ? (size_t)b->lengths[p] : longest;
     if (longest > ws->cap_len) {
         ws->cap_len = 0;
-        if ((s = grow(&ws->scratch, longest * ws->n_threads, err))) return s;
+        ws->scratch_stride = cb_attention_scratch_floats(longest, (size_t)(c->hidden_size / c->num_heads));
+        if ((s = grow(&ws->scratch, ws->scratch_stride * ws->n_threads, err))) return s;
         ws->cap_len = longest;
     }
     if (b->n_pairs > ws->cap_pairs) {
@@ -240,7 +247,21 @@ static cb_status reserve(cb_workspace *ws, const cb_batch *b, cb_error *err)
 
 /* ---- forward pass ------------------------------------------------------------------ */
 
-/* word + position + token type embeddings, then LayerNorm. */
+/* out[0..E) += row `r` of table t (dequantised when int8). */
+static void table_add(const cb_table *t, size_t r, size_t E, float *out)
+{
+    if (t->scale) {
+        const int8_t *q = (const int8_t *)t->data + r * E;
+        const float s = t->scale[r];
+        for (size_t k = 0; k < E; k++) out[k] += (float)q[k] * s;
+    } else {
+        const float *row = (const float *)t->data + r * E;
+        for (size_t k = 0; k < E; k++) out[k] += row[k];
+    }
+}
+
+/* word + token type + position embeddings (Hugging Face's order of sums),
+ * then LayerNorm. */
 static void embed(const cb_workspace *ws, const cb_batch *b, float *out)
 {
     const cb_model_config *c = ws->c;
@@ -249,23 +270,14 @@ static void embed(const cb_workspace *ws, const cb_batch *b, float *out)
     for (size_t p = 0; p < b->n_pairs; p++) {
         for (int i = 0; i < b->lengths[p]; i++) {
             const size_t t = b->offsets[p] + (size_t)i;
-            const size_t id = (size_t)b->ids[t];
             float *row = out + t * E;
-            if (w->word_scale) {
-                const int8_t *q = (const int8_t *)w->word + id * E;
-                const float s = w->word_scale[id];
-                for (size_t k = 0; k < E; k++) row[k] = (float)q[k] * s;
-            } else {
-                memcpy(row, (const float *)w->word + id * E, E * sizeof(float));
-            }
-            if (w->pos) {
-                const float *pr = w->pos + (size_t)(c->position_offset + i) * E;
-                for (size_t k = 0; k < E; k++) row[k] += pr[k];
-            }
+            memset(row, 0, E * sizeof *row);
+            table_add(&w->word, (size_t)b->ids[t], E, row);
             if (w->type) {
                 const float *tr = w->type + (size_t)b->type_ids[t] * E;
                 for (size_t k = 0; k < E; k++) row[k] += tr[k];
             }
+            if (w->pos.data) table_add(&w->pos, (size_t)(c->position_offset + i), E, row);
         }
     }
     cb_layernorm_rows(out, NULL, w->emb_ln_w, w->emb_ln_b, b->n_tokens, (int)E, c->layer_norm_eps, ws->pool);
@@ -298,9 +310,15 @@ static void head(const cb_workspace *ws, const cb_batch *b, const float *x, floa
         const float *first = x + b->offsets[p] * (size_t)H;
         float *h = ws->cls_out + p * (size_t)H;
         for (int o = 0; o < H; o++) {
-            const float *wr = (const float *)w->head_dense.w + (size_t)o * H;
             float acc = 0.0f;
-            for (int i = 0; i < H; i++) acc += wr[i] * first[i];
+            if (w->head_dense.int8) {
+                const int8_t *wr = (const int8_t *)w->head_dense.w + (size_t)o * H;
+                for (int i = 0; i < H; i++) acc += (float)wr[i] * first[i];
+                acc *= w->head_dense.scale[o];
+            } else {
+                const float *wr = (const float *)w->head_dense.w + (size_t)o * H;
+                for (int i = 0; i < H; i++) acc += wr[i] * first[i];
+            }
             h[o] = acc + w->head_dense.b[o];
         }
         cb_activation_apply(c->head_act, h, (size_t)H, NULL);
@@ -329,7 +347,7 @@ cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits,
     }
     cb_attention_args att = {
         .qkv = ws->qkv, .ctx = ws->ctx, .offsets = b->offsets, .lengths = b->lengths, .n_pairs = b->n_pairs,
-        .hidden = c->hidden_size, .heads = c->num_heads, .scratch = ws->scratch, .scratch_stride = ws->cap_len,
+        .hidden = c->hidden_size, .heads = c->num_heads, .scratch = ws->scratch, .scratch_stride = ws->scratch_stride,
     };
     for (int i = 0; i < c->num_layers; i++) {
         const cb_layer_weights *l = &ws->w->layers[i];

@@ -20,10 +20,15 @@ typedef struct cb_layer_weights {
     const float *ln2_w, *ln2_b;  /* after feed-forward [H] */
 } cb_layer_weights;
 
+/* An embedding table, float32 or int8 rows with one scale each. */
+typedef struct cb_table {
+    const void *data;          /* [rows, E]; NULL: the model has no such table */
+    const float *scale;        /* [rows] for int8, NULL for float32 */
+} cb_table;
+
 typedef struct cb_encoder_weights {
-    const void *word;          /* [V, E] float, or int8 with word_scale [V] */
-    const float *word_scale;
-    const float *pos;          /* [P, E] or NULL */
+    cb_table word;             /* [V, E] */
+    cb_table pos;              /* [P, E] */
     const float *type;         /* [T, E] or NULL */
     const float *emb_ln_w, *emb_ln_b;   /* [E] */
     int has_proj;

@@ -66,22 +66,6 @@ void cb_layernorm_rows(float *x, const float *residual, const float *gamma, cons
 /* In-place activation over n floats. GELU uses erf as PyTorch's default. */
 void cb_activation_apply(cb_act_fn fn, float *x, size_t n, pthreadpool_t pool);
 
-/* Multi-head self-attention over packed rows.
- * qkv: [rows, 3H] with Q, K, V side by side, heads contiguous inside each;
- * ctx: [rows, H] output. scratch: n_threads * max_len floats. */
-typedef struct cb_attention_args {
-    const float *qkv;
-    float *ctx;
-    const size_t *offsets;   /* first row of each pair */
-    const int *lengths;      /* rows of each pair */
-    size_t n_pairs;
-    int hidden, heads;
-    float *scratch;
-    size_t scratch_stride;   /* floats per thread */
-} cb_attention_args;
-
-void cb_attention(const cb_attention_args *a, pthreadpool_t pool);
-
 /* XNNPACK status -> our error, naming the operation. */
 cb_status cb_xnn_check(enum xnn_status st, const char *what, cb_error *err);
 

@@ -1,0 +1,202 @@
+/* attention.c: softmax(Q K^T / sqrt(d)) V for every (pair, head).
+ *
+ * The hot loop outside XNNPACK. For each pair and head, K is transposed and V
+ * copied into contiguous, zero-padded scratch; then blocks of ROWS query rows
+ * are computed with register tiles of ROWS x 16 floats (GCC/Clang vector
+ * extensions, so the same source becomes AVX, SSE, NEON or wasm SIMD). No
+ * floating-point sum is reordered across vector lanes except the softmax
+ * total, so results do not depend on the batch or thread layout. On x86-64 the
+ * task is compiled for x86-64-v3 (AVX2 + FMA) and for the baseline, and the
+ * CPU picks at load time (GCC's target_clones): the library itself is built
+ * for any x86-64. */
+#include "attention.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define CB_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define CB_MULTIVERSION
+#endif
+
+typedef float v8f __attribute__((vector_size(32)));
+
+/* The helpers below pass 32-byte vectors by value; they are static inline,
+ * so no ABI boundary is crossed and GCC's ABI note does not apply. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+#define ROWS 4      /* query rows per register tile */
+#define COLS 16     /* keys (scores) or head dims (context) per tile: two v8f */
+
+static inline v8f load8(const float *p)
+{
+    v8f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void store8(float *p, v8f v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+static inline v8f splat8(float x)
+{
+    return (v8f){ x, x, x, x, x, x, x, x };
+}
+
+static size_t round16(size_t n)
+{
+    return (n + 15) / 16 * 16;
+}
+
+size_t cb_attention_scratch_floats(size_t max_len, size_t head_dim)
+{
+    const size_t n_pad = round16(max_len), d_pad = round16(head_dim);
+    return head_dim * n_pad     /* K^T [d, n_pad] */
+           + max_len * d_pad    /* V [n, d_pad] */
+           + ROWS * n_pad       /* probabilities [ROWS, n_pad] */
+           + head_dim * ROWS;   /* query block [d, ROWS] */
+}
+
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+/* Lane-wise maximum. (C has no ?: on vectors: select through the mask.) */
+static inline v8f max8(v8f a, v8f b)
+{
+    const v8i take_a = a > b;
+    return (v8f)(((v8i)a & take_a) | ((v8i)b & ~take_a));
+}
+
+/* e^x for x <= 0 (softmax arguments after subtracting the maximum), within
+ * 2 ulp: x = k ln2 + r with |r| <= ln2/2, e^r by Cephes' expf polynomial, 2^k
+ * built in the exponent bits. k is rounded with the 1.5 * 2^23 trick, so
+ * every step is a plain vector operation. */
+static inline v8f exp8_nonpositive(v8f x)
+{
+    const v8f lo = splat8(-87.0f), magic = splat8(12582912.0f);
+    x = max8(x, lo);
+    const v8f t = x * splat8(1.44269504088896341f) + magic;
+    const v8f k = t - magic;
+    const v8f r = x - k * splat8(0.693359375f) + k * splat8(2.12194440e-4f);
+    v8f p = splat8(1.9875691500e-4f);
+    p = p * r + splat8(1.3981999507e-3f);
+    p = p * r + splat8(8.3334519073e-3f);
+    p = p * r + splat8(4.1665795894e-2f);
+    p = p * r + splat8(1.6666665459e-1f);
+    p = p * r + splat8(5.0000001201e-1f);
+    p = p * r * r + r + splat8(1.0f);
+    const v8i bits = ((v8i)t - (v8i)magic + 127) << 23;
+    return p * (v8f)bits;
+}
+
+static inline float hmax8(v8f v)
+{
+    float m = v[0];
+    for (int i = 1; i < 8; i++) m = v[i] > m ? v[i] : m;
+    return m;
+}
+
+static inline float hsum8(v8f v)
+{
+    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+CB_MULTIVERSION
+static void attention_task(void *ctx, size_t thread, size_t task)
+{
+    const cb_attention_args *a = ctx;
+    const size_t pair = task / (size_t)a->heads, head = task % (size_t)a->heads;
+    const size_t n = (size_t)a->lengths[pair], d = (size_t)(a->hidden / a->heads), stride = 3 * (size_t)a->hidden;
+    const size_t n_pad = round16(n), d_pad = round16(d);
+    const float *q = a->qkv + a->offsets[pair] * stride + head * d, *k = q + a->hidden, *v = k + a->hidden;
+    float *out = a->ctx + a->offsets[pair] * (size_t)a->hidden + head * d;
+    float *kt = a->scratch + thread * a->scratch_stride;   /* [d, n_pad] */
+    float *vp = kt + d * n_pad;                             /* [n, d_pad] */
+    float *p = vp + n * d_pad;                              /* [ROWS, n_pad] */
+    float *qt = p + ROWS * n_pad;                           /* [d, ROWS] */
+    const float scale = 1.0f / sqrtf((float)d);
+
+    for (size_t c = 0; c < d; c++) {
+        for (size_t j = 0; j < n; j++) kt[c * n_pad + j] = k[j * stride + c];
+        for (size_t j = n; j < n_pad; j++) kt[c * n_pad + j] = 0.0f;
+    }
+    for (size_t j = 0; j < n; j++) {
+        memcpy(vp + j * d_pad, v + j * stride, d * sizeof(float));
+        memset(vp + j * d_pad + d, 0, (d_pad - d) * sizeof(float));
+    }
+
+    for (size_t i0 = 0; i0 < n; i0 += ROWS) {
+        const size_t rows = n - i0 < ROWS ? n - i0 : ROWS;
+        /* This block's query rows, scaled, transposed, missing rows zero. */
+        for (size_t c = 0; c < d; c++)
+            for (size_t r = 0; r < ROWS; r++) qt[c * ROWS + r] = r < rows ? q[(i0 + r) * stride + c] * scale : 0.0f;
+        /* Scores: a ROWS x 16 tile of Q K^T per step, summed over the head dims. */
+        for (size_t j0 = 0; j0 < n_pad; j0 += COLS) {
+            v8f acc[ROWS][2];
+            for (size_t r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = splat8(0.0f);
+            for (size_t c = 0; c < d; c++) {
+                const v8f k0 = load8(kt + c * n_pad + j0), k1 = load8(kt + c * n_pad + j0 + 8);
+                for (size_t r = 0; r < ROWS; r++) {
+                    const v8f qv = splat8(qt[c * ROWS + r]);
+                    acc[r][0] += qv * k0;
+                    acc[r][1] += qv * k1;
+                }
+            }
+            for (size_t r = 0; r < ROWS; r++) {
+                store8(p + r * n_pad + j0, acc[r][0]);
+                store8(p + r * n_pad + j0 + 8, acc[r][1]);
+            }
+        }
+        /* Softmax over the pair's own keys; padding columns get weight 0. */
+        float inv[ROWS];
+        for (size_t r = 0; r < rows; r++) {
+            float *pr = p + r * n_pad;
+            for (size_t j = n; j < n_pad; j++) pr[j] = -INFINITY;
+            v8f m8 = load8(pr);
+            for (size_t j = 8; j < n_pad; j += 8) {
+                const v8f x = load8(pr + j);
+                m8 = max8(x, m8);
+            }
+            const v8f mx = splat8(hmax8(m8));
+            v8f s8 = splat8(0.0f);
+            for (size_t j = 0; j < n_pad; j += 8) {
+                const v8f e = exp8_nonpositive(load8(pr + j) - mx);
+                store8(pr + j, e);
+                s8 += e;
+            }
+            /* Padding lanes added e^-87 each to a sum of at least 1: nothing. */
+            for (size_t j = n; j < n_pad; j++) pr[j] = 0.0f;
+            inv[r] = 1.0f / hsum8(s8);
+        }
+        /* Context: a ROWS x 16 tile of P V per step, summed over the keys. */
+        for (size_t c0 = 0; c0 < d_pad; c0 += COLS) {
+            v8f acc[ROWS][2];
+            for (size_t r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = splat8(0.0f);
+            for (size_t j = 0; j < n; j++) {
+                const v8f v0 = load8(vp + j * d_pad + c0), v1 = load8(vp + j * d_pad + c0 + 8);
+                for (size_t r = 0; r < ROWS; r++) {
+                    const v8f w = splat8(p[r * n_pad + j]);
+                    acc[r][0] += w * v0;
+                    acc[r][1] += w * v1;
+                }
+            }
+            for (size_t r = 0; r < rows; r++) {
+                float tile[COLS];
+                store8(tile, acc[r][0] * splat8(inv[r]));
+                store8(tile + 8, acc[r][1] * splat8(inv[r]));
+                const size_t width = d - c0 < COLS ? d - c0 : COLS;
+                memcpy(out + (i0 + r) * (size_t)a->hidden + c0, tile, width * sizeof(float));
+            }
+        }
+    }
+}
+
+void cb_attention(const cb_attention_args *a, pthreadpool_t pool)
+{
+    pthreadpool_parallelize_1d_with_thread(pool, attention_task, (void *)a, a->n_pairs * (size_t)a->heads, 0);
+}

@@ -1,0 +1,27 @@
+/* attention.h: multi-head self-attention over packed rows (see ops.h). */
+#ifndef CB_ATTENTION_H
+#define CB_ATTENTION_H
+
+#include <pthreadpool.h>
+#include <stddef.h>
+
+/* qkv: [rows, 3H] with Q, K, V side by side, heads contiguous inside each;
+ * ctx: [rows, H] output. Pair p owns rows [offsets[p], offsets[p] + lengths[p]).
+ * scratch: one block of cb_attention_scratch_floats(max_len, head_dim) floats
+ * per thread, scratch_stride floats apart. */
+typedef struct cb_attention_args {
+    const float *qkv;
+    float *ctx;
+    const size_t *offsets;
+    const int *lengths;
+    size_t n_pairs;
+    int hidden, heads;
+    float *scratch;
+    size_t scratch_stride;
+} cb_attention_args;
+
+size_t cb_attention_scratch_floats(size_t max_len, size_t head_dim);
+
+void cb_attention(const cb_attention_args *a, pthreadpool_t pool);
+
+#endif

@@ -7,13 +7,13 @@
  *
  * Exit status: 0 success, 1 a model or input error (message on stderr), 2 a
  * usage error. */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crossbyte.h"
+#include "jsonl_pair.h"
 
 #define CHUNK 256   /* pairs scored per call: bounds memory on endless input */
 
@@ -158,20 +158,29 @@ static char *read_line(FILE *fp, size_t *len)
     return line;
 }
 
-/* A JSON Lines pair: ["text a", "text b"]. The texts point into *json. */
-static int parse_pair(const char *line, size_t len, long lineno, cJSON **json, cb_pair *p)
+/* A JSON Lines pair: ["text a", "text b"]; p points into *owner. */
+static int parse_pair(const char *line, size_t len, long lineno, jsonl_pair *owner, cb_pair *p)
 {
-    *json = cJSON_ParseWithLength(line, len);
-    const cJSON *a = cJSON_GetArrayItem(*json, 0), *b = cJSON_GetArrayItem(*json, 1);
-    if (!cJSON_IsArray(*json) || cJSON_GetArraySize(*json) != 2 || !cJSON_IsString(a) || !cJSON_IsString(b)) {
-        fprintf(stderr, "crossbyte: stdin line %ld: expected a JSON array of two strings [\"text a\", \"text b\"]\n",
-                lineno);
-        cJSON_Delete(*json);
-        *json = NULL;
+    char why[128];
+    if (!jsonl_pair_parse(line, len, owner, why, sizeof why)) {
+        fprintf(stderr, "crossbyte: stdin line %ld: %s; each line must be a JSON array of two strings "
+                        "[\"text a\", \"text b\"]\n", lineno, why);
         return 0;
     }
-    *p = (cb_pair){ a->valuestring, CB_NUL_TERMINATED, b->valuestring, CB_NUL_TERMINATED };
+    *p = (cb_pair){ owner->text[0], owner->len[0], owner->text[1], owner->len[1] };
     return 1;
+}
+
+/* A label name as a JSON string. */
+static void print_json_string(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') printf("\\%c", *p);
+        else if (*p < 0x20) printf("\\u%04x", *p);
+        else putchar(*p);
+    }
+    putchar('"');
 }
 
 static void print_scores(const cb_model *m, const args *a, const float *s)
@@ -184,10 +193,9 @@ static void print_scores(const cb_model *m, const args *a, const float *s)
     putchar(a->labels ? '{' : '[');
     for (int i = 0; i < n; i++) {
         if (a->labels) {
-            char *name = cJSON_PrintUnformatted(cJSON_CreateString(cb_model_label(m, i))), *q = name;
-            /* cJSON_CreateString may fail; fall back to an index name */
-            printf("%s%s:%.9g", i ? "," : "", q ? q : "\"?\"", s[i]);
-            free(name);
+            if (i) putchar(',');
+            print_json_string(cb_model_label(m, i));
+            printf(":%.9g", s[i]);
         } else {
             printf("%s%.9g", i ? "," : "", s[i]);
         }
@@ -203,7 +211,7 @@ static int run_predict(const args *a)
     cb_predict_options po = { a->max_length, a->batch_size,
                               a->raw ? CB_ACTIVATION_NONE : a->softmax ? CB_ACTIVATION_SOFTMAX : CB_ACTIVATION_DEFAULT };
     cb_pair pairs[CHUNK];
-    cJSON *docs[CHUNK];
+    jsonl_pair docs[CHUNK];
     float *scores = malloc(CHUNK * (size_t)L * sizeof *scores);
     long lineno = 0;
     int rc = scores ? 0 : 1, done = 0;
@@ -231,7 +239,7 @@ static int run_predict(const args *a)
             rc = 1;
         }
         for (size_t i = 0; !rc && i < n; i++) print_scores(m, a, scores + i * (size_t)L);
-        for (size_t i = 0; i < n; i++) cJSON_Delete(docs[i]);
+        for (size_t i = 0; i < n; i++) jsonl_pair_free(&docs[i]);
     }
     free(scores);
     cb_model_free(m);
@@ -250,7 +258,7 @@ static int run_tokenize(const args *a)
     char *line;
     while (!rc && (line = read_line(stdin, &len))) {
         lineno++;
-        cJSON *doc;
+        jsonl_pair doc;
         cb_pair p;
         int ok = len == 0 || parse_pair(line, len, lineno, &doc, &p);
         if (ok && len > 0) {
@@ -266,7 +274,7 @@ static int run_tokenize(const args *a)
                 for (size_t i = 0; i < n; i++) printf("%s%d", i ? "," : "", (int)types[i]);
                 puts("]}");
             }
-            cJSON_Delete(doc);
+            jsonl_pair_free(&doc);
         }
         if (!ok) rc = 1;
         free(line);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "half.h"
 #include "read_file.h"
 
 static int parse_dtype(const char *s, cb_st_dtype *out)
@@ -122,27 +123,6 @@ const cb_st_tensor *cb_safetensors_find(const cb_safetensors *st, const char *na
     return NULL;
 }
 
-static float half_to_f32(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-    if (exp == 0) {
-        if (man == 0) {
-            bits = sign;
-        } else { /* subnormal: renormalise */
-            exp = 127 - 15 + 1;
-            while (!(man & 0x400)) { man <<= 1; exp--; }
-            bits = sign | exp << 23 | (man & 0x3ff) << 13;
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000u | man << 13;
-    } else {
-        bits = sign | (exp + 127 - 15) << 23 | man << 13;
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
 void cb_st_to_f32(const cb_st_tensor *t, float *dst)
 {
     size_t n = cb_st_numel(t);
@@ -156,7 +136,7 @@ void cb_st_to_f32(const cb_st_tensor *t, float *dst)
             memcpy(&dst[i], &bits, 4);
             break;
         case CB_ST_F16:
-            dst[i] = half_to_f32((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
+            dst[i] = cb_half_to_float((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
             break;
         case CB_ST_BF16:
             bits = (uint32_t)(p[2 * i] | p[2 * i + 1] << 8) << 16;

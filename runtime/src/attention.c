@@ -29,7 +29,7 @@ typedef float v8f __attribute__((vector_size(32)));
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
-#define ROWS 4      /* query rows per register tile */
+#define ROWS 6      /* query rows per register tile: 12 accumulators + 2 loads */
 #define COLS 16     /* keys (scores) or head dims (context) per tile: two v8f */
 
 static inline v8f load8(const float *p)
@@ -142,9 +142,11 @@ static void attention_task(void *ctx, size_t thread, size_t task)
             for (size_t c = 0; c < d; c++) {
                 const v8f k0 = load8(kt + c * n_pad + j0), k1 = load8(kt + c * n_pad + j0 + 8);
                 for (size_t r = 0; r < ROWS; r++) {
-                    const v8f qv = splat8(qt[c * ROWS + r]);
-                    acc[r][0] += qv * k0;
-                    acc[r][1] += qv * k1;
+                    /* vector * scalar broadcasts (vbroadcastss), unlike a
+                     * vector literal of eight copies */
+                    const float qv = qt[c * ROWS + r];
+                    acc[r][0] += k0 * qv;
+                    acc[r][1] += k1 * qv;
                 }
             }
             for (size_t r = 0; r < ROWS; r++) {
@@ -180,9 +182,9 @@ static void attention_task(void *ctx, size_t thread, size_t task)
             for (size_t j = 0; j < n; j++) {
                 const v8f v0 = load8(vp + j * d_pad + c0), v1 = load8(vp + j * d_pad + c0 + 8);
                 for (size_t r = 0; r < ROWS; r++) {
-                    const v8f w = splat8(p[r * n_pad + j]);
-                    acc[r][0] += w * v0;
-                    acc[r][1] += w * v1;
+                    const float w = p[r * n_pad + j];
+                    acc[r][0] += v0 * w;
+                    acc[r][1] += v1 * w;
                 }
             }
             for (size_t r = 0; r < rows; r++) {

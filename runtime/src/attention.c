@@ -15,39 +15,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define CB_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define CB_MULTIVERSION
-#endif
-
-typedef float v8f __attribute__((vector_size(32)));
-
-/* The helpers below pass 32-byte vectors by value; they are static inline,
- * so no ABI boundary is crossed and GCC's ABI note does not apply. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
+#include "simd.h"
 
 #define ROWS 6      /* query rows per register tile: 12 accumulators + 2 loads */
 #define COLS 16     /* keys (scores) or head dims (context) per tile: two v8f */
-
-static inline v8f load8(const float *p)
-{
-    v8f v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void store8(float *p, v8f v)
-{
-    memcpy(p, &v, sizeof v);
-}
-
-static inline v8f splat8(float x)
-{
-    return (v8f){ x, x, x, x, x, x, x, x };
-}
 
 static size_t round16(size_t n)
 {
@@ -61,15 +32,6 @@ size_t cb_attention_scratch_floats(size_t max_len, size_t head_dim)
            + max_len * d_pad    /* V [n, d_pad] */
            + ROWS * n_pad       /* probabilities [ROWS, n_pad] */
            + head_dim * ROWS;   /* query block [d, ROWS] */
-}
-
-typedef int32_t v8i __attribute__((vector_size(32)));
-
-/* Lane-wise maximum. (C has no ?: on vectors: select through the mask.) */
-static inline v8f max8(v8f a, v8f b)
-{
-    const v8i take_a = a > b;
-    return (v8f)(((v8i)a & take_a) | ((v8i)b & ~take_a));
 }
 
 /* e^x for x <= 0 (softmax arguments after subtracting the maximum), within
@@ -92,18 +54,6 @@ static inline v8f exp8_nonpositive(v8f x)
     p = p * r * r + r + splat8(1.0f);
     const v8i bits = ((v8i)t - (v8i)magic + 127) << 23;
     return p * (v8f)bits;
-}
-
-static inline float hmax8(v8f v)
-{
-    float m = v[0];
-    for (int i = 1; i < 8; i++) m = v[i] > m ? v[i] : m;
-    return m;
-}
-
-static inline float hsum8(v8f v)
-{
-    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
 }
 
 CB_MULTIVERSION

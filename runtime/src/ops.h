@@ -59,7 +59,7 @@ cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err);
 void cb_quantizer_destroy(cb_quantizer *q);
 
 /* x[r] = LayerNorm(x[r] + residual[r]) * gamma + beta for every row;
- * residual may be NULL. Sums in double so that long rows stay exact. */
+ * residual may be NULL. */
 void cb_layernorm_rows(float *x, const float *residual, const float *gamma, const float *beta, size_t rows,
                        int width, float eps, pthreadpool_t pool);
 

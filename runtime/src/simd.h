@@ -20,7 +20,7 @@ typedef int32_t v8i __attribute__((vector_size(32)));
 
 /* The helpers below pass 32-byte vectors by value; they are static inline,
  * so no ABI boundary is crossed and GCC's ABI note does not apply. */
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (tests/fuzz/) with clang, AddressSanitizer and
+# UBSan into build-fuzz/, and runs each for FUZZ_SECONDS (default 30):
+#   fuzz_tokenizer  two texts and a max_length, through the WordPiece tokenizer
+#   fuzz_model      damaged and truncated .cbm images, through the loader
+# A crash or sanitizer report fails the run and leaves the input in build-fuzz/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-30}
+out=build-fuzz
+mkdir -p "$out"
+for p in clang-14 libclang-rt-14-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="${missing:-} $p"
+done
+if [ -n "${missing:-}" ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing >&2
+fi
+xnnpack=$(tools/deps/xnnpack.sh native | tail -n 1)
+flags=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined
+       -fno-sanitize-recover=undefined -Iruntime/include -Iruntime/src -Iquant -isystem "$xnnpack/include"
+       -I/usr/include/cjson -DCB_FIXTURES_DIR="\"$PWD/tests/fixtures\"")
+libs=("$xnnpack/lib/libXNNPACK.a" "$xnnpack/lib/libmicrokernels-prod.a" "$xnnpack/lib/libpthreadpool.a"
+      "$xnnpack/lib/libcpuinfo.a" -lcjson -lpthread -lm -lstdc++)
+for t in fuzz_tokenizer fuzz_model; do
+  if [ ! -x "$out/$t" ] || [ -n "$(find runtime quant tests/fuzz -newer "$out/$t" -name '*.[ch]' | head -n 1)" ]; then
+    clang-14 "${flags[@]}" tests/fuzz/$t.c runtime/src/*.c quant/*.c "${libs[@]}" -o "$out/$t"
+  fi
+done
+[ -f "$out/bert-tiny.cbm" ] || build/crossbyte convert tests/fixtures/bert-tiny -o "$out/bert-tiny.cbm" >/dev/null
+mkdir -p "$out/corpus-tokenizer" "$out/corpus-model"
+echo "== fuzz_tokenizer ($seconds s)"
+CB_FUZZ_MODEL=tests/fixtures/bert-tiny "$out/fuzz_tokenizer" "$out/corpus-tokenizer" -max_total_time="$seconds" \
+  -max_len=4096 -artifact_prefix="$out/" -print_final_stats=1 2>&1 | tail -n 3
+echo "== fuzz_model ($seconds s)"
+CB_FUZZ_CBM="$out/bert-tiny.cbm" "$out/fuzz_model" "$out/corpus-model" -max_total_time="$seconds" \
+  -max_len=16384 -artifact_prefix="$out/" -print_final_stats=1 2>&1 | tail -n 3
+echo "fuzz: no crash"

@@ -57,7 +57,14 @@ static cb_status add_vocab(cb_writer *w, const cb_tokenizer_spec *spec, cb_error
     if (!copy) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory copying the vocabulary");
     memcpy(copy, spec->vocab, spec->vocab_bytes);
     int64_t shape[1] = { (int64_t)spec->vocab_bytes };
-    return cb_writer_add(w, "tokenizer.vocab", CBM_U8, 1, shape, copy, spec->vocab_bytes, err);
+    cb_status s = cb_writer_add(w, "tokenizer.vocab", CBM_U8, 1, shape, copy, spec->vocab_bytes, err);
+    /* BPE merges travel the same way, as their strings (see tokenizer.h). */
+    if (s != CB_OK || spec->merges_bytes == 0) return s;
+    char *merges = malloc(spec->merges_bytes);
+    if (!merges) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory copying the merges");
+    memcpy(merges, spec->merges, spec->merges_bytes);
+    int64_t mshape[1] = { (int64_t)spec->merges_bytes };
+    return cb_writer_add(w, "tokenizer.merges", CBM_U8, 1, mshape, merges, spec->merges_bytes, err);
 }
 
 cb_status cb_convert_to_memory(const char *hf_dir, cb_dtype dtype, uint8_t **image, size_t *size,

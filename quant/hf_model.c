@@ -6,6 +6,8 @@
  *   l<i>.qkv.w [3H, H] .b [3H]   l<i>.ao.w [H, H] .b   l<i>.ln1.w/.b [H]
  *   l<i>.up.w [F, H] .b [F]      l<i>.down.w [H, F] .b [H]   l<i>.ln2.w/.b
  *   head.dense.w [H, H] .b [H]   head.out.w [L, H] .b [L]
+ *   l<i>.relk [2R, H]  l<i>.relq [2R, H]   DeBERTa's relative-position keys
+ *                                          and (scaled) queries, R = max_relative_positions
  * In int8 files, emb.word and the l<i> .w matrices are "i8" with a
  * "<name>.scale" f32 vector of one scale per row. (The position table and
  * the head stay float32: quantising them doubled the worst score error on
@@ -28,15 +30,22 @@ typedef struct arch_desc {
     const char *prefix;          /* base model prefix in tensor names */
     const char *head_dense;      /* dense layer applied to the first token */
     const char *head_out;        /* final projection to the labels */
-    cb_act_fn head_act;
+    cb_act_fn head_act;          /* unless head_act_key names it in config.json */
     int positions_after_padding; /* RoBERTa: position ids start at pad_token_id + 1 */
+    int deberta;                 /* Q/K/V as one in_proj per head, q_bias/v_bias, relative attention */
+    const char *head_act_key;    /* config.json key of the head activation, or NULL */
 } arch_desc;
 
 static const arch_desc archs[] = {
-    { "BertForSequenceClassification", "bert.", "bert.pooler.dense", "classifier", CB_ACT_TANH, 0 },
-    { "ElectraForSequenceClassification", "electra.", "classifier.dense", "classifier.out_proj", CB_ACT_GELU, 0 },
-    { "RobertaForSequenceClassification", "roberta.", "classifier.dense", "classifier.out_proj", CB_ACT_TANH, 1 },
-    { "XLMRobertaForSequenceClassification", "roberta.", "classifier.dense", "classifier.out_proj", CB_ACT_TANH, 1 },
+    { "BertForSequenceClassification", "bert.", "bert.pooler.dense", "classifier", CB_ACT_TANH, 0, 0, NULL },
+    { "ElectraForSequenceClassification", "electra.", "classifier.dense", "classifier.out_proj", CB_ACT_GELU, 0, 0,
+      NULL },
+    { "RobertaForSequenceClassification", "roberta.", "classifier.dense", "classifier.out_proj", CB_ACT_TANH, 1, 0,
+      NULL },
+    { "XLMRobertaForSequenceClassification", "roberta.", "classifier.dense", "classifier.out_proj", CB_ACT_TANH, 1,
+      0, NULL },
+    { "DebertaForSequenceClassification", "deberta.", "pooler.dense", "classifier", CB_ACT_GELU, 0, 1,
+      "pooler_hidden_act" },
 };
 
 static const arch_desc *find_arch(const cJSON *config, const char **name)
@@ -69,6 +78,34 @@ static cb_status parse_score_fn(const char *path, cb_score_fn *out, cb_error *er
     return CB_OK;
 }
 
+/* DeBERTa v1: relative attention (c2p / p2c as a list or "c2p|p2c"), and no
+ * absolute positions when position_biased_input is false. */
+static cb_status read_relative_attention(const cJSON *config, cb_model_config *c, cb_error *err)
+{
+    const cJSON *biased = cJSON_GetObjectItemCaseSensitive(config, "position_biased_input");
+    if (cJSON_IsFalse(biased)) c->max_positions = 0; /* the limit stays max_position_embeddings */
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "relative_attention"))) return CB_OK;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "talking_head")))
+        return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "config.json: talking_head attention is not supported");
+    int max_rel = json_int(config, "max_relative_positions", -1);
+    c->max_relative_positions = max_rel < 1 ? c->max_length_limit : max_rel;
+    const cJSON *types = cJSON_GetObjectItemCaseSensitive(config, "pos_att_type");
+    const cJSON *t;
+    if (cJSON_IsString(types)) {
+        /* "c2p|p2c": the older spelling */
+        c->rel_c2p = strstr(types->valuestring, "c2p") != NULL;
+        c->rel_p2c = strstr(types->valuestring, "p2c") != NULL;
+    }
+    const cJSON *list = cJSON_IsArray(types) ? types : NULL;
+    cJSON_ArrayForEach(t, list) {
+        if (!cJSON_IsString(t)) continue;
+        if (!strcmp(t->valuestring, "c2p")) c->rel_c2p = 1;
+        else if (!strcmp(t->valuestring, "p2c")) c->rel_p2c = 1;
+        else return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "config.json: pos_att_type %s is not supported", t->valuestring);
+    }
+    return CB_OK;
+}
+
 cb_status cb_hf_read_config(const cJSON *config, int tokenizer_max_length, cb_model_config *c,
                             cb_error *err)
 {
@@ -77,8 +114,8 @@ cb_status cb_hf_read_config(const cJSON *config, int tokenizer_max_length, cb_mo
     const arch_desc *a = find_arch(config, &name);
     if (!a)
         return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL,
-                       "config.json: architecture %s is not supported (supported: BERT, ELECTRA, RoBERTa "
-                       "sequence classification)", name);
+                       "config.json: architecture %s is not supported (supported: BERT, ELECTRA, RoBERTa, "
+                       "DeBERTa v1 sequence classification)", name);
     snprintf(c->architecture, sizeof c->architecture, "%s", name);
     c->vocab_size = json_int(config, "vocab_size", 0);
     c->hidden_size = json_int(config, "hidden_size", 0);
@@ -96,6 +133,10 @@ cb_status cb_hf_read_config(const cJSON *config, int tokenizer_max_length, cb_mo
                        "max_position_embeddings)");
     if (a->positions_after_padding) c->position_offset = json_int(config, "pad_token_id", 1) + 1;
     c->max_length_limit = c->max_positions - c->position_offset;
+    if (a->deberta) {
+        cb_status s = read_relative_attention(config, c, err);
+        if (s != CB_OK) return s;
+    }
     if (c->max_length_limit < 3) return cb_fail(err, CB_ERR_HF_FORMAT, "config.json: too few positions");
     c->max_length = tokenizer_max_length > 0 && tokenizer_max_length < c->max_length_limit
                         ? tokenizer_max_length : c->max_length_limit;
@@ -107,6 +148,10 @@ cb_status cb_hf_read_config(const cJSON *config, int tokenizer_max_length, cb_mo
     if (!cb_act_fn_parse(act_name, &c->hidden_act) || c->hidden_act == CB_ACT_TANH)
         return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "config.json: hidden_act %s is not supported", act_name);
     c->head_act = a->head_act;
+    const cJSON *hact = a->head_act_key ? cJSON_GetObjectItemCaseSensitive(config, a->head_act_key) : NULL;
+    if (cJSON_IsString(hact) && !cb_act_fn_parse(hact->valuestring, &c->head_act))
+        return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "config.json: %s %s is not supported", a->head_act_key,
+                       hact->valuestring);
 
     /* Labels, in id order. */
     const cJSON *id2label = cJSON_GetObjectItemCaseSensitive(config, "id2label");
@@ -301,6 +346,110 @@ static cb_status fuse_qkv(gather *g, const char *base, const char *ours, int64_t
     return put(g, bn, b, 3 * h, 0, 0, err);
 }
 
+/* DeBERTa's in_proj holds, per head, that head's q, k and v rows together;
+ * crossbyte's fused matrix holds all q rows, then all k, then all v. Biases:
+ * q_bias, none for k, v_bias. */
+static cb_status fuse_in_proj(gather *g, const char *base, const char *ours, int64_t h, int heads, cb_error *err)
+{
+    char name[256];
+    float *in = NULL, *qb = NULL, *vb = NULL;
+    cb_status s = join(name, sizeof name, base, ".in_proj.weight", err);
+    if (s == CB_OK) s = read_f32(g, name, 3 * h, h, &in, err);
+    if (s == CB_OK) s = join(name, sizeof name, base, ".q_bias", err);
+    if (s == CB_OK) s = read_f32(g, name, h, 0, &qb, err);
+    if (s == CB_OK) s = join(name, sizeof name, base, ".v_bias", err);
+    if (s == CB_OK) s = read_f32(g, name, h, 0, &vb, err);
+    float *w = s == CB_OK ? malloc((size_t)(3 * h * h) * sizeof *w) : NULL;
+    float *b = s == CB_OK ? calloc((size_t)(3 * h), sizeof *b) : NULL;
+    if (s == CB_OK && (!w || !b)) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory fusing %s", base);
+    if (s == CB_OK) {
+        const int64_t d = h / heads;
+        for (int64_t head = 0; head < heads; head++)
+            for (int64_t part = 0; part < 3; part++)
+                for (int64_t r = 0; r < d; r++)
+                    memcpy(w + (part * h + head * d + r) * h, in + (head * 3 * d + part * d + r) * h,
+                           (size_t)h * sizeof *w);
+        memcpy(b, qb, (size_t)h * sizeof *b);
+        memcpy(b + 2 * h, vb, (size_t)h * sizeof *b);
+    }
+    free(in);
+    free(qb);
+    free(vb);
+    if (s != CB_OK) {
+        free(w);
+        free(b);
+        return s;
+    }
+    char wn[96], bn[96];
+    if ((s = join(wn, sizeof wn, ours, ".w", err)) || (s = join(bn, sizeof bn, ours, ".b", err))) {
+        free(w);
+        free(b);
+        return s;
+    }
+    s = put(g, wn, w, 3 * h, h, g->int8, err);
+    if (s != CB_OK) {
+        free(b);
+        return s;
+    }
+    return put(g, bn, b, 3 * h, 0, 0, err);
+}
+
+/* table = (rel_embeddings @ proj^T + bias) * scale, [2R, H], in double. The
+ * relative-position keys and queries depend on the weights alone, so they are
+ * computed once here instead of in every forward pass. */
+static cb_status relative_table(gather *g, const float *rel, int64_t rows, int64_t h, const char *proj,
+                                int has_bias, double scale, const char *ours, cb_error *err)
+{
+    char name[256];
+    float *pw = NULL, *pb = NULL;
+    cb_status s = join(name, sizeof name, proj, ".weight", err);
+    if (s == CB_OK) s = read_f32(g, name, h, h, &pw, err);
+    if (s == CB_OK && has_bias) s = join(name, sizeof name, proj, ".bias", err);
+    if (s == CB_OK && has_bias) s = read_f32(g, name, h, 0, &pb, err);
+    float *t = s == CB_OK ? malloc((size_t)(rows * h) * sizeof *t) : NULL;
+    if (s == CB_OK && !t) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %s", ours);
+    for (int64_t r = 0; s == CB_OK && r < rows; r++) {
+        for (int64_t o = 0; o < h; o++) {
+            double acc = pb ? pb[o] : 0.0;
+            for (int64_t k = 0; k < h; k++) acc += (double)rel[r * h + k] * pw[o * h + k];
+            t[r * h + o] = (float)(acc * scale);
+        }
+    }
+    free(pw);
+    free(pb);
+    if (s != CB_OK) {
+        free(t);
+        return s;
+    }
+    return put(g, ours, t, rows, h, 0, err);
+}
+
+static cb_status add_relative_tables(gather *g, const cb_model_config *c, const char *p, cb_error *err)
+{
+    const int64_t H = c->hidden_size, R2 = 2 * (int64_t)c->max_relative_positions;
+    char name[256], base[256], ours[96];
+    float *rel = NULL;
+    snprintf(name, sizeof name, "%sencoder.rel_embeddings.weight", p);
+    cb_status s = read_f32(g, name, R2, H, &rel, err);
+    /* HF scales queries (and position queries) by 1 / sqrt(d * (1 + terms)). */
+    const double scale = 1.0 / sqrt((double)(H / c->num_heads) * (1 + c->rel_c2p + c->rel_p2c));
+    for (int i = 0; s == CB_OK && i < c->num_layers; i++) {
+        snprintf(base, sizeof base, "%sencoder.layer.%d.attention.self", p, i);
+        if (c->rel_c2p) {
+            snprintf(ours, sizeof ours, "l%d.relk", i);
+            if ((s = join(name, sizeof name, base, ".pos_proj", err)) == CB_OK)
+                s = relative_table(g, rel, R2, H, name, 0, 1.0, ours, err);
+        }
+        if (s == CB_OK && c->rel_p2c) {
+            snprintf(ours, sizeof ours, "l%d.relq", i);
+            if ((s = join(name, sizeof name, base, ".pos_q_proj", err)) == CB_OK)
+                s = relative_table(g, rel, R2, H, name, 1, scale, ours, err);
+        }
+    }
+    free(rel);
+    return s;
+}
+
 cb_status cb_hf_add_weights(const cJSON *config, const cb_safetensors *st, const cb_model_config *c,
                             cb_writer *w, uint64_t *input_bytes, cb_error *err)
 {
@@ -315,8 +464,10 @@ cb_status cb_hf_add_weights(const cJSON *config, const cb_safetensors *st, const
 #define TRY(call) do { if ((s = (call)) != CB_OK) return s; } while (0)
     snprintf(hf, sizeof hf, "%sembeddings.word_embeddings.weight", p);
     TRY(copy(&g, hf, "emb.word", V, E, c->int8, err));
-    snprintf(hf, sizeof hf, "%sembeddings.position_embeddings.weight", p);
-    TRY(copy(&g, hf, "emb.pos", c->max_positions, E, 0, err));
+    if (c->max_positions > 0) {
+        snprintf(hf, sizeof hf, "%sembeddings.position_embeddings.weight", p);
+        TRY(copy(&g, hf, "emb.pos", c->max_positions, E, 0, err));
+    }
     if (c->type_vocab_size > 0) {
         snprintf(hf, sizeof hf, "%sembeddings.token_type_embeddings.weight", p);
         TRY(copy(&g, hf, "emb.type", c->type_vocab_size, E, 0, err));
@@ -332,7 +483,7 @@ cb_status cb_hf_add_weights(const cJSON *config, const cb_safetensors *st, const
         snprintf(base, sizeof base, "%sencoder.layer.%d", p, i);
         snprintf(hf, sizeof hf, "%s.attention.self", base);
         snprintf(ours, sizeof ours, "l%d.qkv", i);
-        TRY(fuse_qkv(&g, hf, ours, H, err));
+        TRY(g.arch->deberta ? fuse_in_proj(&g, hf, ours, H, c->num_heads, err) : fuse_qkv(&g, hf, ours, H, err));
         snprintf(hf, sizeof hf, "%s.attention.output.dense", base);
         snprintf(ours, sizeof ours, "l%d.ao", i);
         TRY(copy_linear(&g, hf, ours, H, H, c->int8, err));
@@ -349,6 +500,7 @@ cb_status cb_hf_add_weights(const cJSON *config, const cb_safetensors *st, const
         snprintf(ours, sizeof ours, "l%d.ln2", i);
         TRY(copy_layernorm(&g, hf, ours, H, err));
     }
+    if (c->max_relative_positions > 0) TRY(add_relative_tables(&g, c, p, err));
     TRY(copy_linear(&g, g.arch->head_dense, "head.dense", H, H, 0, err));
     TRY(copy_linear(&g, g.arch->head_out, "head.out", c->num_labels, H, 0, err));
 #undef TRY

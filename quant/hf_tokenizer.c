@@ -17,15 +17,25 @@
  *  - without tokenizer.json: vocab.txt read like transformers' load_vocab
  *    (universal newlines, one token a line, id = line number) and a
  *    BertTokenizer built from tokenizer_config.json and its defaults.
+ *  - byte-level BPE (model "BPE" in tokenizer.json): no normaliser, the
+ *    ByteLevel pre-tokenizer, RobertaProcessing or TemplateProcessing. The
+ *    transformers classes RobertaTokenizer (RoBERTa, BART and kin) and
+ *    DebertaTokenizer likewise keep only the vocabulary and merges (of
+ *    tokenizer.json, else of vocab.json + merges.txt) and build the rest:
+ *    ByteLevel with tokenizer_config.json's add_prefix_space (false when
+ *    absent), a BPE model without unk token, and cls A sep sep B sep, all
+ *    token types 0; their named special tokens are added like BERT's.
  */
 #include "hf_tokenizer.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "error.h"
+#include "hf_bpe.h"
 #include "read_file.h"
 #include "unicode.h"
 #include "vocab_map.h"
@@ -37,7 +47,10 @@ typedef struct reader {
     char tj_path[PATH_CAP];       /* tokenizer.json */
     char cfg_path[PATH_CAP];      /* tokenizer_config.json */
     char vocab_path[PATH_CAP];    /* vocab.txt */
+    char vjson_path[PATH_CAP];    /* vocab.json (BPE) */
+    char merges_path[PATH_CAP];   /* merges.txt (BPE) */
     cJSON *tj;                    /* parsed tokenizer.json, or NULL */
+    cJSON *vjson;                 /* parsed vocab.json, or NULL */
     cJSON *cfg;                   /* parsed tokenizer_config.json, or NULL */
     char *vocab_txt;              /* vocab.txt bytes, split in place */
 
@@ -49,10 +62,17 @@ typedef struct reader {
     const char **extra;           /* added tokens outside the model vocabulary: id n_model + i */
     uint32_t n_extra, cap_extra;
     int32_t *added;               /* ids matched in raw text */
+    uint8_t *strip;               /* their CB_ADDED_* flags */
     uint32_t n_added, cap_added;
 
     int bert_class;               /* tokenizer_class is one of BertTokenizer's */
+    int bpe_class;                /* BPE_ROBERTA or BPE_DEBERTA: that class builds the pipeline */
+    char class_name[64];          /* the tokenizer class or model type, for messages */
+    int bpe;                      /* the model is byte-level BPE */
+    cb_hf_merges merges;
 } reader;
+
+enum { BPE_ROBERTA = 1, BPE_DEBERTA = 2 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
@@ -119,7 +139,9 @@ static int32_t lookup(const reader *r, const char *name)
     return -1;
 }
 
-static cb_status push_added_id(reader *r, int32_t id, cb_error *err)
+/* The first registration of a token keeps its flags: transformers adds a
+ * named special token only when no added token has its content yet. */
+static cb_status push_added_id(reader *r, int32_t id, unsigned strip, cb_error *err)
 {
     for (uint32_t i = 0; i < r->n_added; i++) {
         if (r->added[i] == id) return CB_OK;
@@ -127,16 +149,21 @@ static cb_status push_added_id(reader *r, int32_t id, cb_error *err)
     if (r->n_added == r->cap_added) {
         uint32_t cap = r->cap_added ? r->cap_added * 2 : 16;
         int32_t *p = realloc(r->added, cap * sizeof *p);
-        if (!p) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for added tokens");
-        r->added = p;
+        if (p) r->added = p;
+        uint8_t *f = realloc(r->strip, cap);
+        if (f) r->strip = f;
+        if (!p || !f) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for added tokens");
         r->cap_added = cap;
     }
+    r->strip[r->n_added] = (uint8_t)strip;
     r->added[r->n_added++] = id;
     return CB_OK;
 }
 
 /* Registers an added token as AddedVocabulary::add_tokens does: the id of
- * the same string in the vocabulary, else the next id after everything. */
+ * the same string in the vocabulary, else the next id after everything.
+ * lstrip / rstrip are reproduced for BPE tokenizers (RoBERTa's <mask> has
+ * lstrip); around WordPiece tokens whitespace makes no token anyway. */
 static cb_status add_token(reader *r, const char *content, int normalized, int lstrip, int rstrip,
                            int single_word, const char *file, cb_error *err)
 {
@@ -145,11 +172,11 @@ static cb_status add_token(reader *r, const char *content, int normalized, int l
         return cb_fail(err, CB_ERR_HF_FORMAT, "%s: added token \"%s\" has a non-boolean option",
                        file, content);
     }
-    if (normalized || lstrip || rstrip || single_word) {
+    if (normalized || single_word || (!r->bpe && (lstrip || rstrip))) {
         return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL,
                        "%s: added token \"%s\" with %s is not supported", file, content,
-                       normalized ? "normalized=true" : lstrip ? "lstrip=true"
-                       : rstrip ? "rstrip=true" : "single_word=true");
+                       normalized ? "normalized=true" : single_word ? "single_word=true"
+                       : lstrip ? "lstrip=true" : "rstrip=true");
     }
     int32_t id = lookup(r, content);
     if (id < 0) {
@@ -164,7 +191,7 @@ static cb_status add_token(reader *r, const char *content, int normalized, int l
         id = (int32_t)(r->n_model + r->n_extra);
         r->n_extra++;
     }
-    return push_added_id(r, id, err);
+    return push_added_id(r, id, (lstrip ? CB_ADDED_LSTRIP : 0u) | (rstrip ? CB_ADDED_RSTRIP : 0u), err);
 }
 
 /* ---- the model vocabulary ------------------------------------------------------------- */
@@ -191,10 +218,10 @@ static cb_status index_vocab(reader *r, const char *file, cb_error *err)
     return cb_vocab_map_build(&r->map, r->model_blob, bytes, r->n_model, err);
 }
 
-/* tokenizer.json's model.vocab: {"token": id, ...}, ids exactly 0..n-1. */
-static cb_status vocab_from_json(reader *r, const cJSON *vocab, cb_error *err)
+/* tokenizer.json's model.vocab, or vocab.json (file f): {"token": id, ...},
+ * ids exactly 0..n-1. */
+static cb_status vocab_from_json(reader *r, const cJSON *vocab, const char *f, cb_error *err)
 {
-    const char *f = r->tj_path;
     if (!cJSON_IsObject(vocab)) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: model.vocab is not an object", f);
     int n = cJSON_GetArraySize(vocab);
     if (n <= 0) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: model.vocab is empty", f);
@@ -270,6 +297,18 @@ static const char *const bert_model_types[] = {
     "visual_bert",
 };
 
+/* transformers 5.24's byte-level BPE classes that rebuild the pipeline
+ * (BartTokenizer is RobertaTokenizer), and the model types AutoTokenizer maps
+ * to them. */
+static const char *const roberta_classes[] = {
+    "RobertaTokenizer", "RobertaTokenizerFast", "BartTokenizer", "BartTokenizerFast",
+};
+static const char *const roberta_model_types[] = {
+    "bart", "bridgetower", "clap", "data2vec-text", "ibert", "lilt", "longformer", "mega", "mra",
+    "roberta", "roberta-prelayernorm",
+};
+static const char *const deberta_classes[] = { "DebertaTokenizer", "DebertaTokenizerFast" };
+
 static int in_list(const cJSON *v, const char *const *list, size_t n)
 {
     for (size_t i = 0; cJSON_IsString(v) && i < n; i++) {
@@ -278,15 +317,32 @@ static int in_list(const cJSON *v, const char *const *list, size_t n)
     return 0;
 }
 
+#define IN(v, list) in_list((v), (list), sizeof(list) / sizeof(list)[0])
+
+/* Records the class a tokenizer_class name (is_class) or model_type stands
+ * for. */
+static void classify(reader *r, const cJSON *name, int is_class)
+{
+    if (is_class) {
+        r->bert_class = IN(name, bert_classes);
+        r->bpe_class = IN(name, roberta_classes) ? BPE_ROBERTA : IN(name, deberta_classes) ? BPE_DEBERTA : 0;
+    } else {
+        r->bert_class = IN(name, bert_model_types);
+        r->bpe_class = IN(name, roberta_model_types)              ? BPE_ROBERTA
+                       : cJSON_IsString(name) && !strcmp(name->valuestring, "deberta") ? BPE_DEBERTA
+                                                                                        : 0;
+    }
+    snprintf(r->class_name, sizeof r->class_name, "%s", cJSON_IsString(name) ? name->valuestring : "(none)");
+}
+
 /* Which tokenizer class transformers' AutoTokenizer would build: the
  * tokenizer_class of tokenizer_config.json, else that of config.json, else
  * the one config.json's model_type maps to. */
 static cb_status detect_bert_class(reader *r, cb_error *err)
 {
-    const size_t n_cls = sizeof bert_classes / sizeof bert_classes[0];
     const cJSON *cls = r->cfg ? get(r->cfg, "tokenizer_class") : NULL;
     if (cJSON_IsString(cls)) {
-        r->bert_class = in_list(cls, bert_classes, n_cls);
+        classify(r, cls, 1);
         return CB_OK;
     }
     char path[PATH_CAP];
@@ -296,10 +352,9 @@ static cb_status detect_bert_class(reader *r, cb_error *err)
     if (rc != CB_OK || !config) return rc;
     cls = get(config, "tokenizer_class");
     if (cJSON_IsString(cls)) {
-        r->bert_class = in_list(cls, bert_classes, n_cls);
+        classify(r, cls, 1);
     } else {
-        r->bert_class = in_list(get(config, "model_type"), bert_model_types,
-                                sizeof bert_model_types / sizeof bert_model_types[0]);
+        classify(r, get(config, "model_type"), 0);
     }
     cJSON_Delete(config);
     return CB_OK;
@@ -340,12 +395,22 @@ static cb_status bert_normalizer_from_cfg(reader *r, cb_tokenizer_spec *s, cb_er
     return CB_OK;
 }
 
-/* The named special tokens and added_tokens_decoder of tokenizer_config.json
- * become added tokens, as transformers registers them. */
-static cb_status added_from_cfg(reader *r, cb_error *err)
+/* The named special tokens of a tokenizer class, in transformers' order
+ * (SPECIAL_TOKENS_ATTRIBUTES), with the class's defaults. */
+static const char *const bert_special_keys[] = { "unk_token", "sep_token", "pad_token", "cls_token", "mask_token" };
+static const char *const bert_special_dflt[] = { "[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]" };
+static const char *const bpe_special_keys[] = {
+    "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token",
+};
+static const char *const roberta_special_dflt[] = { "<s>", "</s>", "<unk>", "</s>", "<pad>", "<s>", "<mask>" };
+static const char *const deberta_special_dflt[] = { "[CLS]", "[SEP]", "[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]" };
+
+/* The named special tokens (keys, with defaults dflt) and
+ * added_tokens_decoder of tokenizer_config.json become added tokens, as
+ * transformers registers them. */
+static cb_status added_from_cfg(reader *r, const char *const *keys, const char *const *dflt, size_t n_keys,
+                                cb_error *err)
 {
-    static const char *const keys[] = { "unk_token", "sep_token", "pad_token", "cls_token", "mask_token" };
-    static const char *const dflt[] = { "[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]" };
     const cJSON *dec = r->cfg ? get(r->cfg, "added_tokens_decoder") : NULL;
     if (dec && !cJSON_IsObject(dec)) {
         return cb_fail(err, CB_ERR_HF_FORMAT, "%s: added_tokens_decoder is not an object", r->cfg_path);
@@ -375,7 +440,7 @@ static cb_status added_from_cfg(reader *r, cb_error *err)
                                  get_bool(best, "single_word", 0), r->cfg_path, err);
         if (rc != CB_OK) return rc;
     }
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    for (size_t i = 0; i < n_keys; i++) {
         const cJSON *v = r->cfg ? get(r->cfg, keys[i]) : NULL;
         const char *name = cfg_token(r, keys[i], dflt[i]);
         if (!name) continue;
@@ -452,7 +517,7 @@ static cb_status model_from_json(reader *r, const char **unk, const char **prefi
     *unk = u ? u->valuestring : "[UNK]";
     *prefix = p ? p->valuestring : "##";
     *max_chars = mc ? (int)mc->valuedouble : 100;
-    return vocab_from_json(r, get(m, "vocab"), err);
+    return vocab_from_json(r, get(m, "vocab"), f, err);
 }
 
 static cb_status added_from_json(reader *r, cb_error *err)
@@ -513,17 +578,34 @@ static cb_status bert_template(reader *r, cb_tokenizer_spec *s, const char *cls,
     return rc;
 }
 
+/* cls A sep sep B sep, all token types 0: RobertaProcessing, and the
+ * templates RobertaTokenizer and DebertaTokenizer build. */
+static cb_status sep_sep_template(reader *r, cb_tokenizer_spec *s, const char *cls, const char *sep,
+                                  const char *file, cb_error *err)
+{
+    s->n_template = 0;
+    cb_status rc = special_item(r, s, cls, 0, file, err);
+    if (rc == CB_OK) rc = push_item(s, CB_TEMPLATE_SEQUENCE_A, 0, 0, file, err);
+    if (rc == CB_OK) rc = special_item(r, s, sep, 0, file, err);
+    if (rc == CB_OK) rc = special_item(r, s, sep, 0, file, err);
+    if (rc == CB_OK) rc = push_item(s, CB_TEMPLATE_SEQUENCE_B, 0, 0, file, err);
+    if (rc == CB_OK) rc = special_item(r, s, sep, 0, file, err);
+    return rc;
+}
+
 static cb_status template_from_json(reader *r, cb_tokenizer_spec *s, cb_error *err)
 {
     const char *f = r->tj_path;
     const cJSON *pp = get(r->tj, "post_processor");
     const char *type = pp && !cJSON_IsNull(pp) ? type_of(pp) : "null";
-    if (type && strcmp(type, "BertProcessing") == 0) {
+    int roberta = type && strcmp(type, "RobertaProcessing") == 0;
+    if (roberta || (type && strcmp(type, "BertProcessing") == 0)) {
         const cJSON *cls = get(pp, "cls"), *sep = get(pp, "sep");
         const cJSON *cn = cJSON_GetArrayItem(cls, 0), *sn = cJSON_GetArrayItem(sep, 0);
         if (!cJSON_IsString(cn) || !cJSON_IsString(sn)) {
-            return cb_fail(err, CB_ERR_HF_FORMAT, "%s: BertProcessing without cls/sep names", f);
+            return cb_fail(err, CB_ERR_HF_FORMAT, "%s: %s without cls/sep names", f, type);
         }
+        if (roberta) return sep_sep_template(r, s, cn->valuestring, sn->valuestring, f, err);
         return bert_template(r, s, cn->valuestring, sn->valuestring, f, err);
     }
     if (!type || strcmp(type, "TemplateProcessing") != 0) {
@@ -581,12 +663,13 @@ static cb_status template_from_json(reader *r, cb_tokenizer_spec *s, cb_error *e
 
 /* ---- assembling the spec ------------------------------------------------------------------ */
 
+/* unk NULL: no unknown token (BPE). */
 static cb_status finish(reader *r, const char *unk, const char *prefix, int max_chars,
                         const char *file, cb_hf_tokenizer *out, cb_error *err)
 {
     cb_tokenizer_spec *s = &out->spec;
-    int32_t unk_id = lookup(r, unk);
-    if (unk_id < 0) {
+    int32_t unk_id = unk ? lookup(r, unk) : -1;
+    if (unk && unk_id < 0) {
         return cb_fail(err, CB_ERR_HF_FORMAT, "%s: unk_token \"%s\" is not in the vocabulary", file, unk);
     }
     size_t model_bytes = r->map.n ? r->map.offset[r->n_model - 1] + r->map.len[r->n_model - 1] + 1 : 0;
@@ -606,10 +689,29 @@ static cb_status finish(reader *r, const char *unk, const char *prefix, int max_
     }
     memcpy(blob + pos, prefix, prefix_len + 1);
 
+    /* The ids, then their strip flags, in one owned block. */
+    int32_t *ids = malloc((size_t)r->n_added * (sizeof *ids + 1) + 1);
+    if (!ids) {
+        free(blob);
+        return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for added tokens");
+    }
+    uint8_t *strip = (uint8_t *)(ids + r->n_added);
+    int any_strip = 0;
+    for (uint32_t i = 0; i < r->n_added; i++) {
+        ids[i] = r->added[i];
+        strip[i] = r->strip[i];
+        any_strip |= strip[i] != 0;
+    }
     out->vocab_blob = blob;
-    out->added_ids = r->added;
-    r->added = NULL;
-    s->kind = CB_TOKENIZER_WORDPIECE;
+    out->added_ids = ids;
+    s->kind = r->bpe ? CB_TOKENIZER_BPE : CB_TOKENIZER_WORDPIECE;
+    if (r->bpe) {
+        out->merges_blob = r->merges.blob;
+        s->merges = r->merges.blob;
+        s->merges_bytes = r->merges.bytes;
+        s->n_merges = r->merges.n;
+        r->merges.blob = NULL;
+    }
     s->max_input_chars_per_word = max_chars;
     s->continuing_subword_prefix = blob + bytes;
     s->unk_id = unk_id;
@@ -617,13 +719,140 @@ static cb_status finish(reader *r, const char *unk, const char *prefix, int max_
     s->vocab_bytes = bytes;
     s->n_vocab = r->n_model + r->n_extra;
     s->added_ids = out->added_ids;
+    s->added_strip = any_strip ? strip : NULL;
     s->n_added = r->n_added;
     out->model_max_length = read_model_max_length(r);
     return CB_OK;
 }
 
+/* ---- byte-level BPE -------------------------------------------------------------------------- */
+
+static int model_is_bpe(const reader *r)
+{
+    const cJSON *m = get(r->tj, "model");
+    const char *type = type_of(m);
+    /* Old files have no "type"; BPE is the model with merges. */
+    return type ? strcmp(type, "BPE") == 0 : get(m, "merges") != NULL;
+}
+
+/* A string option of the BPE model that must be empty (or null). */
+static cb_status empty_option(const cJSON *m, const char *key, const char *file, cb_error *err)
+{
+    const cJSON *v = get(m, key);
+    if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && !v->valuestring[0])) return CB_OK;
+    return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "%s: BPE %s is not supported", file, key);
+}
+
+/* tokenizer.json's BPE options, as its BPE model would run: unk_token and
+ * fuse_unk are reproduced; dropout (random at inference), byte_fallback,
+ * ignore_merges and subword affixes are refused by name. */
+static cb_status bpe_options_from_json(reader *r, const char **unk, int *fuse_unk, cb_error *err)
+{
+    const char *f = r->tj_path;
+    const cJSON *m = get(r->tj, "model");
+    const cJSON *drop = get(m, "dropout"), *u = get(m, "unk_token");
+    int fuse = get_bool(m, "fuse_unk", 0), fallback = get_bool(m, "byte_fallback", 0);
+    int ignore = get_bool(m, "ignore_merges", 0);
+    if (fuse < 0 || fallback < 0 || ignore < 0 || (u && !cJSON_IsNull(u) && !cJSON_IsString(u)) ||
+        (drop && !cJSON_IsNull(drop) && !cJSON_IsNumber(drop))) {
+        return cb_fail(err, CB_ERR_HF_FORMAT, "%s: a BPE model option has the wrong type", f);
+    }
+    const char *bad = drop && cJSON_IsNumber(drop) && drop->valuedouble != 0.0 ? "dropout"
+                      : fallback ? "byte_fallback" : ignore ? "ignore_merges" : NULL;
+    if (bad) return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "%s: BPE with %s is not supported", f, bad);
+    cb_status rc = empty_option(m, "continuing_subword_prefix", f, err);
+    if (rc == CB_OK) rc = empty_option(m, "end_of_word_suffix", f, err);
+    *unk = cJSON_IsString(u) ? u->valuestring : NULL;
+    *fuse_unk = fuse;
+    return rc;
+}
+
+/* No normaliser, and ByteLevel with the GPT-2 pattern: what the BPE runtime
+ * does. Anything else is refused by name. */
+static cb_status byte_level_from_json(reader *r, cb_tokenizer_spec *s, cb_error *err)
+{
+    const char *f = r->tj_path;
+    const cJSON *n = get(r->tj, "normalizer");
+    if (n && !cJSON_IsNull(n)) {
+        const char *type = type_of(n);
+        return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "%s: normalizer %s with a BPE model is not supported", f,
+                       type ? type : "(without type)");
+    }
+    const cJSON *p = get(r->tj, "pre_tokenizer");
+    const char *type = p && !cJSON_IsNull(p) ? type_of(p) : "null";
+    if (!type || strcmp(type, "ByteLevel") != 0) {
+        return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "%s: pre_tokenizer %s with a BPE model is not supported", f,
+                       type ? type : "(without type)");
+    }
+    int prefix = get_bool(p, "add_prefix_space", 1), regex = get_bool(p, "use_regex", 1);
+    if (prefix < 0 || regex < 0) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: a ByteLevel field is not a boolean", f);
+    if (!regex) return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "%s: ByteLevel without use_regex is not supported", f);
+    s->add_prefix_space = prefix;
+    return CB_OK;
+}
+
+/* vocab.json + merges.txt, for the classes transformers builds from them. */
+static cb_status bpe_model_from_files(reader *r, cb_error *err)
+{
+    cb_status rc = parse_json(r->vjson_path, 1, &r->vjson, err);
+    if (rc == CB_OK) rc = vocab_from_json(r, r->vjson, r->vjson_path, err);
+    if (rc != CB_OK) return rc;
+    if (!cb_file_exists(r->merges_path)) {
+        return cb_fail(err, CB_ERR_MISSING_FILE, "%s: vocab.json without merges.txt", r->dir);
+    }
+    rc = cb_hf_merges_from_txt(r->merges_path, &r->merges, err);
+    return rc != CB_OK ? rc : cb_hf_merges_check(&r->merges, &r->map, r->merges_path, err);
+}
+
+/* RobertaTokenizer's and DebertaTokenizer's pipeline, from
+ * tokenizer_config.json and the class defaults. */
+static cb_status bpe_class_pipeline(reader *r, cb_tokenizer_spec *s, cb_error *err)
+{
+    const char *const *dflt = r->bpe_class == BPE_ROBERTA ? roberta_special_dflt : deberta_special_dflt;
+    cb_status rc = added_from_cfg(r, bpe_special_keys, dflt, 7, err);
+    if (rc != CB_OK) return rc;
+    int prefix = r->cfg ? get_bool(r->cfg, "add_prefix_space", 0) : 0;
+    if (prefix < 0) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: add_prefix_space is not a boolean", r->cfg_path);
+    s->add_prefix_space = prefix;
+    s->fuse_unk = 0;
+    /* dflt follows bpe_special_keys: cls_token is [5], sep_token [3]. */
+    const char *cls = cfg_token(r, "cls_token", dflt[5]), *sep = cfg_token(r, "sep_token", dflt[3]);
+    if (!cls || !sep) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: cls_token or sep_token is null", r->cfg_path);
+    return sep_sep_template(r, s, cls, sep, r->cfg_path, err);
+}
+
+/* Byte-level BPE from tokenizer.json, or from vocab.json + merges.txt. */
+static cb_status read_bpe(reader *r, cb_hf_tokenizer *out, cb_error *err)
+{
+    cb_tokenizer_spec *s = &out->spec;
+    const char *file = r->tj ? r->tj_path : r->vjson_path;
+    const char *unk = NULL;
+    cb_status rc;
+    r->bpe = 1;
+    if (r->tj) {
+        const cJSON *m = get(r->tj, "model");
+        rc = vocab_from_json(r, get(m, "vocab"), file, err);
+        if (rc == CB_OK) rc = cb_hf_merges_from_json(get(m, "merges"), file, &r->merges, err);
+        if (rc == CB_OK) rc = cb_hf_merges_check(&r->merges, &r->map, file, err);
+        if (rc == CB_OK) rc = added_from_json(r, err);
+    } else {
+        rc = bpe_model_from_files(r, err);
+    }
+    if (rc != CB_OK) return rc;
+    if (r->bpe_class) {
+        rc = bpe_class_pipeline(r, s, err);
+    } else {
+        rc = bpe_options_from_json(r, &unk, &s->fuse_unk, err);
+        if (rc == CB_OK) rc = byte_level_from_json(r, s, err);
+        if (rc == CB_OK) rc = template_from_json(r, s, err);
+    }
+    if (rc != CB_OK) return rc;
+    return finish(r, unk, "", 0, file, out, err);
+}
+
 static cb_status read_with_tokenizer_json(reader *r, cb_hf_tokenizer *out, cb_error *err)
 {
+    if (model_is_bpe(r)) return read_bpe(r, out, err);
     const char *unk = "[UNK]", *prefix = "##";
     int max_chars = 100;
     cb_tokenizer_spec *s = &out->spec;
@@ -634,7 +863,7 @@ static cb_status read_with_tokenizer_json(reader *r, cb_hf_tokenizer *out, cb_er
         /* transformers' BertTokenizer keeps only the vocabulary of
          * tokenizer.json and builds the rest from its own settings. */
         rc = bert_normalizer_from_cfg(r, s, err);
-        if (rc == CB_OK) rc = added_from_cfg(r, err);
+        if (rc == CB_OK) rc = added_from_cfg(r, bert_special_keys, bert_special_dflt, 5, err);
         const char *cls = cfg_token(r, "cls_token", "[CLS]"), *sep = cfg_token(r, "sep_token", "[SEP]");
         unk = cfg_token(r, "unk_token", "[UNK]");
         if (rc == CB_OK && (!cls || !sep || !unk)) {
@@ -657,7 +886,7 @@ static cb_status read_with_vocab_txt(reader *r, cb_hf_tokenizer *out, cb_error *
     cb_tokenizer_spec *s = &out->spec;
     cb_status rc = vocab_from_txt(r, err);
     if (rc == CB_OK) rc = bert_normalizer_from_cfg(r, s, err);
-    if (rc == CB_OK) rc = added_from_cfg(r, err);
+    if (rc == CB_OK) rc = added_from_cfg(r, bert_special_keys, bert_special_dflt, 5, err);
     if (rc != CB_OK) return rc;
     const char *cls = cfg_token(r, "cls_token", "[CLS]"), *sep = cfg_token(r, "sep_token", "[SEP]");
     const char *unk = cfg_token(r, "unk_token", "[UNK]");
@@ -672,13 +901,16 @@ static cb_status read_with_vocab_txt(reader *r, cb_hf_tokenizer *out, cb_error *
 static void reader_release(reader *r)
 {
     cJSON_Delete(r->tj);
+    cJSON_Delete(r->vjson);
     cJSON_Delete(r->cfg);
+    cb_hf_merges_release(&r->merges);
     free(r->vocab_txt);
     free(r->tokens);
     free(r->model_blob);
     cb_vocab_map_release(&r->map);
     free(r->extra);
     free(r->added);
+    free(r->strip);
 }
 
 cb_status cb_hf_tokenizer_read(const char *hf_dir, cb_hf_tokenizer *out, cb_error *err)
@@ -695,16 +927,26 @@ cb_status cb_hf_tokenizer_read(const char *hf_dir, cb_hf_tokenizer *out, cb_erro
     cb_status rc = cb_path_join(r.tj_path, sizeof r.tj_path, hf_dir, "tokenizer.json", err);
     if (rc == CB_OK) rc = cb_path_join(r.cfg_path, sizeof r.cfg_path, hf_dir, "tokenizer_config.json", err);
     if (rc == CB_OK) rc = cb_path_join(r.vocab_path, sizeof r.vocab_path, hf_dir, "vocab.txt", err);
+    if (rc == CB_OK) rc = cb_path_join(r.vjson_path, sizeof r.vjson_path, hf_dir, "vocab.json", err);
+    if (rc == CB_OK) rc = cb_path_join(r.merges_path, sizeof r.merges_path, hf_dir, "merges.txt", err);
     if (rc == CB_OK) rc = parse_json(r.cfg_path, 0, &r.cfg, err);
     if (rc == CB_OK) rc = detect_bert_class(&r, err);
     if (rc == CB_OK) {
         if (cb_file_exists(r.tj_path)) {
             rc = parse_json(r.tj_path, 1, &r.tj, err);
             if (rc == CB_OK) rc = read_with_tokenizer_json(&r, out, err);
+        } else if (r.bpe_class && cb_file_exists(r.vjson_path)) {
+            rc = read_bpe(&r, out, err);
         } else if (cb_file_exists(r.vocab_path)) {
             rc = read_with_vocab_txt(&r, out, err);
+        } else if (cb_file_exists(r.vjson_path)) {
+            rc = cb_fail(err, CB_ERR_UNSUPPORTED_MODEL,
+                         "%s: tokenizer %s from vocab.json + merges.txt is not supported (only RobertaTokenizer "
+                         "and DebertaTokenizer; a tokenizer.json works for any byte-level BPE)", hf_dir,
+                         r.class_name[0] ? r.class_name : "(unknown class)");
         } else {
-            rc = cb_fail(err, CB_ERR_MISSING_FILE, "%s: no tokenizer.json or vocab.txt", hf_dir);
+            rc = cb_fail(err, CB_ERR_MISSING_FILE, "%s: no tokenizer.json, vocab.txt or vocab.json + merges.txt",
+                         hf_dir);
         }
     }
     reader_release(&r);
@@ -716,6 +958,7 @@ void cb_hf_tokenizer_release(cb_hf_tokenizer *t)
 {
     if (!t) return;
     free(t->vocab_blob);
+    free(t->merges_blob);
     free(t->added_ids);
     memset(t, 0, sizeof *t);
 }

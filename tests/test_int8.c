@@ -112,6 +112,9 @@ Test(int8, bert_nli_3label) { check_fixture("bert-nli-3label"); }
 Test(int8, bert_h312_heads26) { check_fixture("bert-h312-heads26"); }
 Test(int8, bert_base_uncased_vocab, .timeout = 300) { check_fixture("bert-base-uncased-vocab"); }
 Test(int8, bert_cased_pos128) { check_fixture("bert-cased-pos128"); }
+Test(int8, electra_tiny) { check_fixture("electra-tiny"); }
+Test(int8, roberta_tiny) { check_fixture("roberta-tiny"); }
+Test(int8, deberta_tiny_3label) { check_fixture("deberta-tiny-3label"); }
 
 /* An int8 file stores one byte per quantised weight plus one float scale per
  * row, and nothing else changes: its size follows from config.json alone. */

@@ -31,7 +31,10 @@ size_t cb_attention_scratch_floats(size_t max_len, size_t head_dim)
     return head_dim * n_pad     /* K^T [d, n_pad] */
            + max_len * d_pad    /* V [n, d_pad] */
            + ROWS * n_pad       /* probabilities [ROWS, n_pad] */
-           + head_dim * ROWS;   /* query block [d, ROWS] */
+           + head_dim * ROWS    /* query block [d, ROWS] */
+           + max_len * d_pad    /* relative terms: K rows [n, d_pad] */
+           + 4 * max_len * d_pad /* gathered relk and relq rows [2n, d_pad] each */
+           + d_pad;             /* one scaled query row */
 }
 
 /* e^x for x <= 0 (softmax arguments after subtracting the maximum), within
@@ -69,7 +72,29 @@ static void attention_task(void *ctx, size_t thread, size_t task)
     float *vp = kt + d * n_pad;                             /* [n, d_pad] */
     float *p = vp + n * d_pad;                              /* [ROWS, n_pad] */
     float *qt = p + ROWS * n_pad;                           /* [d, ROWS] */
-    const float scale = 1.0f / sqrtf((float)d);
+    float *kp = qt + d * ROWS;                              /* [n, d_pad] */
+    float *pk = kp + n * d_pad, *pq = pk + 2 * n * d_pad;   /* [2n, d_pad] each */
+    float *qrow = pq + 2 * n * d_pad;                       /* [d_pad] */
+    const float scale = a->scale;
+    const int rel = a->relk || a->relq;
+    if (rel) {
+        /* Row t of pk/pq is relative distance i - j = t - (n - 1); HF clamps
+         * the table index to the attention span min(n, R). */
+        const long R = a->max_rel, span = (long)n < R ? (long)n : R;
+        for (size_t t = 0; t + 1 < 2 * n; t++) {
+            long row = R + (long)t - (long)(n - 1);
+            row = row < R - span ? R - span : row > R + span - 1 ? R + span - 1 : row;
+            const size_t at = (size_t)row * (size_t)a->hidden + head * d;
+            memset(pk + t * d_pad, 0, d_pad * sizeof(float));
+            memset(pq + t * d_pad, 0, d_pad * sizeof(float));
+            if (a->relk) memcpy(pk + t * d_pad, a->relk + at, d * sizeof(float));
+            if (a->relq) memcpy(pq + t * d_pad, a->relq + at, d * sizeof(float));
+        }
+        for (size_t j = 0; j < n; j++) {
+            memcpy(kp + j * d_pad, k + j * stride, d * sizeof(float));
+            memset(kp + j * d_pad + d, 0, (d_pad - d) * sizeof(float));
+        }
+    }
 
     for (size_t c = 0; c < d; c++) {
         for (size_t j = 0; j < n; j++) kt[c * n_pad + j] = k[j * stride + c];
@@ -102,6 +127,20 @@ static void attention_task(void *ctx, size_t thread, size_t task)
             for (size_t r = 0; r < ROWS; r++) {
                 store8(p + r * n_pad + j0, acc[r][0]);
                 store8(p + r * n_pad + j0 + 8, acc[r][1]);
+            }
+        }
+        /* DeBERTa: + q_i . relk[i - j] + k_j . relq[i - j]. */
+        for (size_t r = 0; rel && r < rows; r++) {
+            const size_t i = i0 + r;
+            memset(qrow, 0, d_pad * sizeof(float));
+            for (size_t c = 0; c < d; c++) qrow[c] = q[i * stride + c] * scale;
+            for (size_t j = 0; j < n; j++) {
+                const size_t t = i + n - 1 - j;
+                v8f acc = splat8(0.0f);
+                for (size_t c = 0; c < d_pad; c += 8)
+                    acc += load8(qrow + c) * load8(pk + t * d_pad + c) +
+                           load8(kp + j * d_pad + c) * load8(pq + t * d_pad + c);
+                p[r * n_pad + j] += hsum8(acc);
             }
         }
         /* Softmax over the pair's own keys; padding columns get weight 0. */

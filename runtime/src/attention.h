@@ -18,6 +18,12 @@ typedef struct cb_attention_args {
     int hidden, heads;
     float *scratch;
     size_t scratch_stride;
+    float scale;             /* on Q K^T: 1/sqrt(head_dim), DeBERTa: 1/sqrt(head_dim * (1 + terms)) */
+    /* DeBERTa's relative terms (NULL when absent): row R + (i - j), clamped
+     * to the table, of relk (content->position) and relq (position->content,
+     * already scaled) [2R, H]. */
+    const float *relk, *relq;
+    int max_rel;             /* R */
 } cb_attention_args;
 
 size_t cb_attention_scratch_floats(size_t max_len, size_t head_dim);

@@ -103,6 +103,11 @@ cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config 
         if (s == CB_OK) s = get_norm(f, n, H, &l->ln1_w, &l->ln1_b, err);
         snprintf(n, sizeof n, "l%d.ln2", i);
         if (s == CB_OK) s = get_norm(f, n, H, &l->ln2_w, &l->ln2_b, err);
+        const int64_t R2 = 2 * (int64_t)c->max_relative_positions;
+        snprintf(n, sizeof n, "l%d.relk", i);
+        if (s == CB_OK && c->rel_c2p) s = get_f32(f, n, R2, H, &l->relk, err);
+        snprintf(n, sizeof n, "l%d.relq", i);
+        if (s == CB_OK && c->rel_p2c) s = get_f32(f, n, R2, H, &l->relq, err);
     }
     if (s != CB_OK) cb_encoder_weights_release(w);
     return s;
@@ -348,11 +353,15 @@ cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits,
     cb_attention_args att = {
         .qkv = ws->qkv, .ctx = ws->ctx, .offsets = b->offsets, .lengths = b->lengths, .n_pairs = b->n_pairs,
         .hidden = c->hidden_size, .heads = c->num_heads, .scratch = ws->scratch, .scratch_stride = ws->scratch_stride,
+        .scale = 1.0f / sqrtf((float)(c->hidden_size / c->num_heads) * (float)(1 + c->rel_c2p + c->rel_p2c)),
+        .max_rel = c->max_relative_positions,
     };
     for (int i = 0; i < c->num_layers; i++) {
         const cb_layer_weights *l = &ws->w->layers[i];
         cb_linear_op *o = &ws->ops[i * OPS_PER_LAYER];
         if ((s = cb_linear_run(&o[OP_QKV], &ws->q_hidden, x, ws->qkv, rows, ws->pool, err))) return s;
+        att.relk = l->relk;
+        att.relq = l->relq;
         cb_attention(&att, ws->pool);
         if ((s = cb_linear_run(&o[OP_AO], &ws->q_hidden, ws->ctx, tmp, rows, ws->pool, err))) return s;
         cb_layernorm_rows(tmp, x, l->ln1_w, l->ln1_b, rows, c->hidden_size, c->layer_norm_eps, ws->pool);

@@ -18,6 +18,7 @@ typedef struct cb_layer_weights {
     cb_linear_weights down;    /* [H, F] */
     const float *ln1_w, *ln1_b;  /* after attention [H] */
     const float *ln2_w, *ln2_b;  /* after feed-forward [H] */
+    const float *relk, *relq;    /* DeBERTa [2R, H], or NULL */
 } cb_layer_weights;
 
 /* An embedding table, float32 or int8 rows with one scale each. */

@@ -23,14 +23,19 @@ static cb_status finish_load(cb_model *m, const cb_load_options *opts, cb_error 
         return s;
     const cb_tensor *vocab = cb_model_file_find(&m->file, "tokenizer.vocab");
     if (!vocab || vocab->dtype != CBM_U8) return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: no vocabulary");
+    const cb_tensor *merges = cb_model_file_find(&m->file, "tokenizer.merges");
+    if (merges && merges->dtype != CBM_U8) return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: merges are not bytes");
     cb_tokenizer_spec spec;
-    if ((s = cb_tokenizer_spec_from_json(cJSON_GetObjectItemCaseSensitive(meta, "tokenizer"), vocab->data, vocab->size,
-                                         &spec, &m->added_ids, err)))
+    const cJSON *tok_meta = cJSON_GetObjectItemCaseSensitive(meta, "tokenizer");
+    if ((s = cb_tokenizer_spec_from_json(tok_meta, vocab->data, vocab->size, &spec, &m->added_ids, err)) ||
+        (s = cb_tokenizer_spec_merges_from_json(tok_meta, merges ? (const char *)merges->data : NULL,
+                                                merges ? merges->size : 0, &spec, err)))
         return s;
     if (spec.n_vocab > (uint32_t)m->config.vocab_size)
         return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: vocabulary larger than the embedding table");
-    for (int i = 0; i < spec.n_template; i++) {
-        if (spec.pair_template[i].type_id >= (m->config.type_vocab_size > 0 ? m->config.type_vocab_size : 1))
+    /* Token types index the type table; models without one ignore them. */
+    for (int i = 0; i < spec.n_template && m->config.type_vocab_size > 0; i++) {
+        if (spec.pair_template[i].type_id >= m->config.type_vocab_size)
             return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: token type %d has no embedding",
                            spec.pair_template[i].type_id);
     }

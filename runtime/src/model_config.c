@@ -77,6 +77,11 @@ cJSON *cb_model_config_to_json(const cb_model_config *c)
         cJSON *s = cJSON_CreateString(c->labels[i]);
         ok = s && cJSON_AddItemToArray(labels, s);
     }
+    if (ok && c->max_relative_positions > 0) {
+        cJSON *rel = cJSON_AddObjectToObject(o, "relative_attention");
+        ok = rel && cJSON_AddNumberToObject(rel, "max_relative_positions", c->max_relative_positions) &&
+             cJSON_AddNumberToObject(rel, "c2p", c->rel_c2p) && cJSON_AddNumberToObject(rel, "p2c", c->rel_p2c);
+    }
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
@@ -139,6 +144,12 @@ cb_status cb_model_config_from_json(const cJSON *o, cb_model_config *c, cb_error
                        c->hidden_size, c->num_heads);
     if (c->max_length > c->max_length_limit)
         return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: default max_length exceeds the limit");
+    const cJSON *rel = cJSON_GetObjectItemCaseSensitive(o, "relative_attention");
+    if (rel) {
+        if ((s = get_int(rel, "max_relative_positions", 1, 1 << 20, &c->max_relative_positions, err)) ||
+            (s = get_int(rel, "c2p", 0, 1, &c->rel_c2p, err)) || (s = get_int(rel, "p2c", 0, 1, &c->rel_p2c, err)))
+            return s;
+    }
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(o, "labels");
     int n = cJSON_GetArraySize(labels);
     if (!cJSON_IsArray(labels) || n < 1 || n > CB_MAX_LABELS)

@@ -43,6 +43,12 @@ typedef struct cb_model_config {
     cb_act_fn hidden_act;    /* feed-forward activation */
     cb_act_fn head_act;      /* activation between head.dense and head.out */
     int int8;                /* 1: encoder linear layers are int8 per output channel */
+    /* DeBERTa's disentangled attention: content-to-position and
+     * position-to-content terms over relative distances clamped to
+     * +-max_relative_positions, from per-layer tables l<i>.relk / l<i>.relq.
+     * The attention logits are scaled by 1 / sqrt(head_dim * (1 + c2p + p2c)). */
+    int max_relative_positions;  /* 0: no relative attention */
+    int rel_c2p, rel_p2c;
     cb_score_fn score_fn;
     int num_labels;
     char labels[CB_MAX_LABELS][CB_NAME_SIZE];

@@ -3,15 +3,18 @@
  * between them (stopping once a text has max_length tokens, as tokenizers
  * 0.23 does), truncate the pair longest_first, apply the pair template.
  *
- * The model is WordPiece (wordpiece.c), driven from cursor_step. A BPE model
- * (issue 5) would be a sibling source with the same feed / end_segment
- * shape, chosen there by spec kind; everything else here is shared. */
+ * The model is WordPiece (wordpiece.c), fed one code point at a time from
+ * cursor_step, or byte-level BPE (bpe.c), fed one pre-token at a time from
+ * bpe_step (ByteLevel's pattern, gpt2_split.c, needs to see a little ahead).
+ * Added tokens, limits, truncation and the template are shared. */
 #include "tokenizer.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpe.h"
 #include "error.h"
+#include "gpt2_split.h"
 #include "token_sink.h"
 #include "unicode.h"
 #include "vocab_map.h"
@@ -21,12 +24,14 @@ typedef struct added_token {
     const char *str;   /* inside the vocabulary blob */
     size_t len;
     int32_t id;
+    unsigned strip;    /* CB_ADDED_* */
 } added_token;
 
 struct cb_tokenizer {
     cb_tokenizer_spec spec;      /* copy; its pointers are borrowed */
     cb_vocab_map vocab;
-    cb_wordpiece wordpiece;
+    cb_wordpiece wordpiece;      /* kind CB_TOKENIZER_WORDPIECE */
+    cb_bpe bpe;                  /* kind CB_TOKENIZER_BPE */
     added_token *added;          /* longest first, for leftmost-longest matching */
     size_t n_added;
     uint32_t added_first[8];     /* bitset of the added tokens' first bytes */
@@ -95,6 +100,7 @@ static cb_status build_added(cb_tokenizer *tok, cb_error *err)
         tok->added[tok->n_added].str = s;
         tok->added[tok->n_added].len = len;
         tok->added[tok->n_added].id = id;
+        tok->added[tok->n_added].strip = spec->added_strip ? spec->added_strip[i] : 0;
         tok->n_added++;
         unsigned char b = (unsigned char)s[0];
         tok->added_first[b >> 5] |= 1u << (b & 31);
@@ -108,10 +114,7 @@ cb_status cb_tokenizer_create(const cb_tokenizer_spec *spec, cb_tokenizer **out,
     if (!out) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "out is NULL");
     *out = NULL;
     if (!spec) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "tokenizer spec is NULL");
-    if (spec->kind == CB_TOKENIZER_BPE) {
-        return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "BPE tokenizers are not supported yet");
-    }
-    if (spec->kind != CB_TOKENIZER_WORDPIECE) {
+    if (spec->kind != CB_TOKENIZER_WORDPIECE && spec->kind != CB_TOKENIZER_BPE) {
         return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "unknown tokenizer kind %d", (int)spec->kind);
     }
 
@@ -121,7 +124,10 @@ cb_status cb_tokenizer_create(const cb_tokenizer_spec *spec, cb_tokenizer **out,
     cb_status rc = check_template(spec, &tok->n_special, err);
     if (rc == CB_OK) rc = cb_vocab_map_build(&tok->vocab, spec->vocab, spec->vocab_bytes,
                                              spec->n_vocab, err);
-    if (rc == CB_OK) rc = cb_wordpiece_init(&tok->wordpiece, spec, &tok->vocab, err);
+    if (rc == CB_OK) {
+        rc = spec->kind == CB_TOKENIZER_BPE ? cb_bpe_init(&tok->bpe, spec, &tok->vocab, err)
+                                            : cb_wordpiece_init(&tok->wordpiece, spec, &tok->vocab, err);
+    }
     if (rc == CB_OK) rc = build_added(tok, err);
     if (rc != CB_OK) {
         cb_tokenizer_free(tok);
@@ -135,6 +141,7 @@ void cb_tokenizer_free(cb_tokenizer *tok)
 {
     if (!tok) return;
     cb_vocab_map_release(&tok->vocab);
+    cb_bpe_release(&tok->bpe);
     free(tok->added);
     free(tok);
 }
@@ -157,6 +164,15 @@ typedef struct text_cursor {
     size_t len;
     size_t pos;                   /* next raw byte to feed */
     cb_wordpiece_state state;
+    cb_bpe_state bpe;
+    /* BPE: no added token starts in text[pos, scan); when scan_hit, the
+     * piece being pre-tokenised ends at scan: the text ends there, or the
+     * added token `hit` starts there or (lstrip) after whitespace from there. */
+    size_t scan;
+    int scan_hit;
+    const added_token *hit;
+    size_t hit_pos;
+    int piece_start;              /* BPE: pos is the first byte of a piece */
     cb_token_sink sink;
     int done;                     /* text ended, or tokenising stopped at the limit */
 } text_cursor;
@@ -165,20 +181,126 @@ typedef struct text_cursor {
  * none. Trying every position in order, as the text is consumed, finds the
  * leftmost start and there the longest token: daachorse's LeftmostLongest,
  * which AddedVocabulary uses, without scanning ahead of what is needed. */
-static const added_token *added_at(const cb_tokenizer *tok, const text_cursor *c)
+static const added_token *added_at_pos(const cb_tokenizer *tok, const text_cursor *c, size_t pos)
 {
-    unsigned char b = (unsigned char)c->text[c->pos];
+    unsigned char b = (unsigned char)c->text[pos];
     if (!(tok->added_first[b >> 5] & (1u << (b & 31)))) return NULL;
-    size_t left = c->len - c->pos;
+    size_t left = c->len - pos;
     for (size_t k = 0; k < tok->n_added; k++) {
         const added_token *a = &tok->added[k];
-        if (a->len <= left && memcmp(c->text + c->pos, a->str, a->len) == 0) return a;
+        if (a->len <= left && memcmp(c->text + pos, a->str, a->len) == 0) return a;
     }
     return NULL;
 }
 
+static const added_token *added_at(const cb_tokenizer *tok, const text_cursor *c)
+{
+    return added_at_pos(tok, c, c->pos);
+}
+
+/* ---- BPE: one pre-token or added token per step ------------------------------------- */
+
+/* Bytes looked ahead for added tokens at a time, at least. */
+#define SCAN_CHUNK 256
+
+/* White_Space, as the regex \s with which AddedVocabulary strips (the same
+ * property as the GPT-2 pattern's \s). */
+static int is_space_at(const text_cursor *c, size_t pos, size_t *len)
+{
+    uint32_t cp = 0;
+    *len = cb_utf8_decode((const unsigned char *)c->text + pos, c->len - pos, &cp);
+    return *len > 0 && cb_unicode_gpt2_class(cp) == CB_GPT2_SPACE;
+}
+
+/* Start of the whitespace that ends at `end`, going back no further than
+ * `floor`. */
+static size_t space_before(const text_cursor *c, size_t end, size_t floor)
+{
+    while (end > floor) {
+        size_t start = end - 1, len;
+        while (start > floor && ((unsigned char)c->text[start] & 0xC0) == 0x80) start--;
+        if (!is_space_at(c, start, &len) || start + len != end) break;
+        end = start;
+    }
+    return end;
+}
+
+/* Moves scan forward by about `want` bytes (then to a character boundary),
+ * or to the next added token or the end of the text, whichever comes first.
+ * An lstrip token ends the piece where the whitespace before it starts: no
+ * pre-token taken so far reaches into that whitespace (the pattern cannot
+ * settle a match that touches the edge of what is scanned), so pos is as far
+ * back as AddedVocabulary's own limit, the end of the last added token. */
+static void extend_scan(const cb_tokenizer *tok, text_cursor *c, size_t want)
+{
+    if (tok->n_added == 0) {
+        c->scan = c->len;   /* nothing can end a piece but the text's end */
+        c->scan_hit = 1;
+        return;
+    }
+    size_t stop = c->len - c->scan > want ? c->scan + want : c->len;
+    while (c->scan < c->len) {
+        if (c->scan >= stop && ((unsigned char)c->text[c->scan] & 0xC0) != 0x80) return;
+        const added_token *a = added_at_pos(tok, c, c->scan);
+        if (a) {
+            c->hit = a;
+            c->hit_pos = c->scan;
+            if (a->strip & CB_ADDED_LSTRIP) c->scan = space_before(c, c->scan, c->pos);
+            break;
+        }
+        c->scan++;
+    }
+    c->scan_hit = 1;
+}
+
+/* tokenizers splits the text on added tokens, and ByteLevel splits each
+ * piece between them with the GPT-2 pattern (adding a leading space to the
+ * piece first when add_prefix_space and it has none); each match is one word
+ * for the BPE model. The pattern's match is found in the text as far as
+ * scanned for added tokens; when it would need to look further, the scan
+ * goes on (doubling, so a long word costs linear time) and it is redone. */
+static cb_status bpe_step(const cb_tokenizer *tok, text_cursor *c)
+{
+    if (c->pos == c->len) {
+        c->done = 1;
+        return CB_OK;
+    }
+    int lead = c->piece_start && tok->spec.add_prefix_space && c->text[c->pos] != ' ';
+    size_t end = c->pos;
+    for (;;) {
+        if (c->scan == c->pos && !c->scan_hit) extend_scan(tok, c, SCAN_CHUNK);
+        if (c->scan == c->pos) {
+            /* The added token `hit` (scan_hit, and pos < len), maybe after
+             * whitespace it strips (also when that whitespace is what was
+             * left of the piece). An empty piece gives no word, nor a prefix
+             * space. */
+            const added_token *a = c->hit;
+            c->pos = c->hit_pos + a->len;
+            size_t len;
+            if (a->strip & CB_ADDED_RSTRIP) {
+                while (c->pos < c->len && is_space_at(c, c->pos, &len)) c->pos += len;
+            }
+            c->scan = c->pos;
+            c->scan_hit = 0;
+            c->hit = NULL;
+            c->piece_start = 1;
+            return cb_sink_emit(&c->sink, a->id);
+        }
+        if (cb_gpt2_match(c->text, c->pos, c->scan, c->scan_hit, lead, &end)) break;
+        size_t seen = c->scan - c->pos;
+        extend_scan(tok, c, seen > SCAN_CHUNK ? seen : SCAN_CHUNK);
+    }
+    cb_status rc = cb_bpe_word(&tok->bpe, &c->bpe, lead, c->text + c->pos, end - c->pos, &c->sink);
+    c->pos = end;
+    c->piece_start = 0;
+    return rc;
+}
+
+/* ---- WordPiece: one code point or added token per step ------------------------------- */
+
 static cb_status cursor_step(const cb_tokenizer *tok, text_cursor *c)
 {
+    if (tok->spec.kind == CB_TOKENIZER_BPE) return bpe_step(tok, c);
     const cb_wordpiece *wp = &tok->wordpiece;
     if (c->pos == c->len) {
         c->done = 1;
@@ -283,12 +405,16 @@ static cb_status cursor_init(const cb_tokenizer *tok, text_cursor *c, const char
     c->len = len;
     c->sink.limit = budget;
     c->sink.stop_at = max_length;
+    c->piece_start = 1;
+    cb_bpe_state_init(&c->bpe);
+    if (tok->spec.kind == CB_TOKENIZER_BPE) return CB_OK;   /* BPE scratch grows on demand */
     return cb_wordpiece_state_init(&c->state, &tok->wordpiece);
 }
 
 static void cursor_release(text_cursor *c)
 {
     cb_wordpiece_state_release(&c->state);
+    cb_bpe_state_release(&c->bpe);
     free(c->sink.ids);
 }
 

@@ -37,6 +37,24 @@ cJSON *cb_tokenizer_spec_to_json(const cb_tokenizer_spec *spec)
         cJSON *v = cJSON_CreateIntArray(vals, 3);
         if (!v || !cJSON_AddItemToArray(tmpl, v)) tmpl = NULL;
     }
+    /* BPE only, so WordPiece metadata stays as it was. */
+    if (tmpl && spec->kind == CB_TOKENIZER_BPE &&
+        (!cJSON_AddNumberToObject(o, "n_merges", spec->n_merges) ||
+         !cJSON_AddNumberToObject(o, "add_prefix_space", spec->add_prefix_space) ||
+         !cJSON_AddNumberToObject(o, "fuse_unk", spec->fuse_unk)))
+        tmpl = NULL;
+    /* Strip flags of the added tokens, when any is set. */
+    int any_strip = 0;
+    for (uint32_t i = 0; spec->added_strip && i < spec->n_added; i++) any_strip |= spec->added_strip[i] != 0;
+    cJSON *strip = tmpl && any_strip ? cJSON_AddArrayToObject(o, "added_strip") : NULL;
+    if (any_strip && !strip) tmpl = NULL;
+    for (uint32_t i = 0; strip && i < spec->n_added; i++) {
+        cJSON *v = cJSON_CreateNumber(spec->added_strip[i]);
+        if (!v || !cJSON_AddItemToArray(strip, v)) {
+            strip = NULL;
+            tmpl = NULL;
+        }
+    }
     if (!tmpl) {
         cJSON_Delete(o);
         return NULL;
@@ -73,6 +91,9 @@ cb_status cb_tokenizer_spec_from_json(const cJSON *o, const char *vocab, size_t 
     if (strcmp(kind->valuestring, "wordpiece") == 0) spec->kind = CB_TOKENIZER_WORDPIECE;
     else if (strcmp(kind->valuestring, "bpe") == 0) spec->kind = CB_TOKENIZER_BPE;
     else return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "model file: tokenizer kind '%s'", kind->valuestring);
+    if (spec->kind == CB_TOKENIZER_BPE &&
+        (!get_int(o, "add_prefix_space", &spec->add_prefix_space) || !get_int(o, "fuse_unk", &spec->fuse_unk)))
+        return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: BPE tokenizer metadata is incomplete");
     spec->continuing_subword_prefix = prefix->valuestring;
     spec->unk_id = unk;
     if (n_vocab <= 0 || unk < -1 || unk >= n_vocab)
@@ -88,19 +109,27 @@ cb_status cb_tokenizer_spec_from_json(const cJSON *o, const char *vocab, size_t 
     spec->n_vocab = (uint32_t)n_vocab;
 
     int n_added = cJSON_GetArraySize(added);
+    const cJSON *strip = cJSON_GetObjectItemCaseSensitive(o, "added_strip");
+    if (strip && (!cJSON_IsArray(strip) || cJSON_GetArraySize(strip) != n_added))
+        return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: added_strip does not match added_ids");
     if (n_added > 0) {
-        int32_t *ids = malloc((size_t)n_added * sizeof *ids);
+        /* The strip flags live after the ids, in the same owned block. */
+        int32_t *ids = malloc((size_t)n_added * (sizeof *ids + 1));
         if (!ids) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory reading tokenizer metadata");
+        uint8_t *flags = (uint8_t *)(ids + n_added);
         for (int i = 0; i < n_added; i++) {
-            const cJSON *v = cJSON_GetArrayItem(added, i);
-            if (!cJSON_IsNumber(v) || v->valueint < 0 || v->valueint >= n_vocab) {
+            const cJSON *v = cJSON_GetArrayItem(added, i), *f = strip ? cJSON_GetArrayItem(strip, i) : NULL;
+            if (!cJSON_IsNumber(v) || v->valueint < 0 || v->valueint >= n_vocab ||
+                (strip && (!cJSON_IsNumber(f) || f->valueint < 0 || f->valueint > 3))) {
                 free(ids);
-                return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: added token id out of range");
+                return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: added token id or flags out of range");
             }
             ids[i] = v->valueint;
+            flags[i] = (uint8_t)(strip ? f->valueint : 0);
         }
         *added_ids_owned = ids;
         spec->added_ids = ids;
+        spec->added_strip = strip ? flags : NULL;
         spec->n_added = (uint32_t)n_added;
     }
     int n_tmpl = cJSON_GetArraySize(tmpl);
@@ -124,5 +153,28 @@ cb_status cb_tokenizer_spec_from_json(const cJSON *o, const char *vocab, size_t 
         spec->pair_template[i].type_id = ty->valueint;
     }
     spec->n_template = n_tmpl;
+    return CB_OK;
+}
+
+cb_status cb_tokenizer_spec_merges_from_json(const cJSON *o, const char *merges, size_t merges_bytes,
+                                             cb_tokenizer_spec *spec, cb_error *err)
+{
+    if (spec->kind != CB_TOKENIZER_BPE) {
+        if (merges) return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: merges for a WordPiece tokenizer");
+        return CB_OK;
+    }
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "n_merges");
+    if (!cJSON_IsNumber(n) || n->valuedouble < 0 || n->valuedouble > (double)(UINT32_MAX >> 2))
+        return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: BPE tokenizer without a merge count");
+    uint32_t n_merges = (uint32_t)n->valuedouble;
+    /* Exactly two NUL-terminated strings per merge. */
+    size_t count = 0;
+    for (size_t i = 0; i < merges_bytes; i++) count += merges[i] == '\0';
+    if (count != 2 * (size_t)n_merges || (merges_bytes > 0 && merges[merges_bytes - 1] != '\0'))
+        return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: merges hold %zu strings, metadata says %u merges",
+                       count, n_merges);
+    spec->merges = merges_bytes > 0 ? merges : NULL;
+    spec->merges_bytes = merges_bytes;
+    spec->n_merges = n_merges;
     return CB_OK;
 }

@@ -8,7 +8,8 @@
 #include "tokenizer.h"
 
 /* The "tokenizer" object of the metadata (everything but the vocabulary
- * bytes, which travel as the u8 tensor "tokenizer.vocab"). NULL on OOM. */
+ * bytes and BPE merges, which travel as the u8 tensors "tokenizer.vocab" and
+ * "tokenizer.merges"). NULL on OOM. */
 cJSON *cb_tokenizer_spec_to_json(const cb_tokenizer_spec *spec);
 
 /* Fills spec from the metadata object and the vocabulary bytes. The spec's
@@ -16,5 +17,12 @@ cJSON *cb_tokenizer_spec_to_json(const cb_tokenizer_spec *spec);
 cb_status cb_tokenizer_spec_from_json(const cJSON *obj, const char *vocab, size_t vocab_bytes,
                                       cb_tokenizer_spec *spec, int32_t **added_ids_owned,
                                       cb_error *err);
+
+/* Attaches the merges (the u8 tensor "tokenizer.merges", NULL when the file
+ * has none) to a spec filled by cb_tokenizer_spec_from_json: a BPE spec
+ * takes exactly the metadata's n_merges pairs of strings; a WordPiece spec
+ * takes none. */
+cb_status cb_tokenizer_spec_merges_from_json(const cJSON *obj, const char *merges, size_t merges_bytes,
+                                             cb_tokenizer_spec *spec, cb_error *err);
 
 #endif

@@ -27,6 +27,12 @@ unsigned cb_unicode_flags(uint32_t cp)
     return run_value(cb_uflag_runs, cb_uflag_runs_count, cp);
 }
 
+unsigned cb_unicode_gpt2_class(uint32_t cp)
+{
+    if (cp < 128) return cb_ugpt2_ascii[cp];
+    return run_value(cb_ugpt2_runs, cb_ugpt2_runs_count, cp);
+}
+
 unsigned cb_unicode_ccc(uint32_t cp)
 {
     if (cp < 0x300) return 0;

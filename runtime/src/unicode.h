@@ -18,12 +18,23 @@
 #define CB_U_MN 16u             /* Mn, dropped by strip_accents */
 #define CB_U_CJK 32u            /* BertNormalizer is_chinese_char */
 
+/* Classes of ByteLevel's GPT-2 pattern (gpt2_split.h): \p{L}, \p{N} and \s as
+ * Oniguruma 6.9.10 (Unicode 16.0), which the tokenizers 0.23 wheels run, has
+ * them; disjoint. Same values as tools/unicode. */
+#define CB_GPT2_OTHER 0u
+#define CB_GPT2_LETTER 1u
+#define CB_GPT2_NUMBER 2u
+#define CB_GPT2_SPACE 3u
+
 /* Longest NFD of one code point (Hangul: 3). */
 #define CB_UNICODE_MAX_DECOMP 4
 /* Longest lowercase expansion of one code point (Rust's to_lowercase). */
 #define CB_UNICODE_MAX_LOWER 3
 
 unsigned cb_unicode_flags(uint32_t cp);
+
+/* CB_GPT2_* class of cp. */
+unsigned cb_unicode_gpt2_class(uint32_t cp);
 
 /* Canonical combining class (0 for starters). */
 unsigned cb_unicode_ccc(uint32_t cp);

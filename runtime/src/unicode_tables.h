@@ -42,5 +42,8 @@ extern const size_t cb_ulowerm_count;
 extern const cb_udecomp cb_udecomps[];
 extern const size_t cb_udecomps_count;
 extern const uint32_t cb_udecomp_pool[];
+extern const uint8_t cb_ugpt2_ascii[128];
+extern const cb_urange cb_ugpt2_runs[];
+extern const size_t cb_ugpt2_runs_count;
 
 #endif

@@ -9,13 +9,17 @@
 //!   * unicode-normalization-alignments 0.1.12: nfd() (full canonical
 //!     decomposition, Hangul, canonical ordering by combining class);
 //!   * Rust std (the rustc that builds this): char::is_whitespace,
-//!     char::is_ascii_punctuation, char::to_lowercase.
+//!     char::is_ascii_punctuation, char::to_lowercase;
+//!   * onig 6.5.3 / onig_sys 69.9.3 (Oniguruma 6.9.10): the classes \p{L},
+//!     \p{N} and \s of ByteLevel's GPT-2 regex (src/pre_tokenizers/byte_level.rs),
+//!     which tokenizers compiles with onig::Regex::new.
 //!
 //! Usage: cargo run --release -- OUTPUT.c
 
 use std::fmt::Write as _;
 use std::fs;
 
+use onig::Regex;
 use unicode_categories::UnicodeCategories;
 use unicode_normalization_alignments::char::canonical_combining_class;
 use unicode_normalization_alignments::UnicodeNormalization;
@@ -85,6 +89,53 @@ fn flags(c: char) -> u8 {
     f
 }
 
+// Classes of ByteLevel's regex `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+|
+// ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`; unicode.h declares the same values.
+const G_LETTER: u8 = 1; // \p{L}
+const G_NUMBER: u8 = 2; // \p{N}
+const G_SPACE: u8 = 3; // \s
+
+/// Asks Oniguruma itself, through the regex API tokenizers uses (same syntax,
+/// same options), which class each code point belongs to.
+struct Gpt2Classes {
+    letter: Regex,
+    number: Regex,
+    space: Regex,
+}
+
+impl Gpt2Classes {
+    fn new() -> Self {
+        Gpt2Classes {
+            letter: Regex::new(r"\p{L}").unwrap(),
+            number: Regex::new(r"\p{N}").unwrap(),
+            space: Regex::new(r"\s").unwrap(),
+        }
+    }
+
+    fn class(&self, c: char) -> u8 {
+        let s = c.to_string();
+        // is_match anchors at both ends: the one code point is in the class.
+        let l = self.letter.is_match(&s);
+        let n = self.number.is_match(&s);
+        let w = self.space.is_match(&s);
+        // gpt2_split.c relies on the three being disjoint.
+        assert!(
+            (l as u8) + (n as u8) + (w as u8) <= 1,
+            "U+{:04X} is in several GPT-2 classes",
+            c as u32
+        );
+        if l {
+            G_LETTER
+        } else if n {
+            G_NUMBER
+        } else if w {
+            G_SPACE
+        } else {
+            0
+        }
+    }
+}
+
 fn all_chars() -> impl Iterator<Item = char> {
     (0u32..=0x10FFFF).filter_map(char::from_u32)
 }
@@ -132,6 +183,12 @@ fn main() {
         .expect("usage: crossbyte-unicode-gen OUTPUT.c");
 
     let flag_runs = runs(flags);
+    let gpt2 = Gpt2Classes::new();
+    let gpt2_runs = runs(|c| gpt2.class(c));
+    let onig_version = onig::version();
+    // The Unicode version below is Oniguruma 6.9.10's (UNICODE_PROPERTY_VERSION
+    // in its unicode_property_data.c); another version may classify differently.
+    assert_eq!(onig_version, "6.9.10", "the tokenizers 0.23.x wheels link Oniguruma 6.9.10");
     let ccc_runs = runs(canonical_combining_class);
 
     // NFD of each single code point, as NormalizedString::nfd() computes it.
@@ -218,6 +275,12 @@ fn main() {
         uv_major, uv_minor, uv_update
     )
     .unwrap();
+    writeln!(
+        o,
+        " *   onig 6.5.3 / onig_sys 69.9.3 (Oniguruma {}, Unicode 16.0.0): \\p{{L}}, \\p{{N}}, \\s of ByteLevel's regex.",
+        onig_version
+    )
+    .unwrap();
     writeln!(o, " * The lowercase tables match the tokenizers 0.23.2 wheels code point by code point.").unwrap();
     writeln!(o, " * Hangul syllables are decomposed algorithmically in unicode.c, not listed here. */").unwrap();
     writeln!(o, "#include \"unicode_tables.h\"\n").unwrap();
@@ -288,11 +351,29 @@ fn main() {
     writeln!(o, "}};").unwrap();
     writeln!(o, "/* Longest decomposition: {} code points (CB_UNICODE_MAX_DECOMP). */", max_decomp).unwrap();
 
+    writeln!(o, "\n/* GPT-2 pre-tokenizer class (CB_GPT2_*) of ASCII, looked up directly. */").unwrap();
+    writeln!(o, "const uint8_t cb_ugpt2_ascii[128] = {{").unwrap();
+    for row in 0..8u32 {
+        let cells: Vec<String> = (0..16u32)
+            .map(|i| gpt2.class(char::from_u32(row * 16 + i).unwrap()).to_string())
+            .collect();
+        writeln!(o, "{},", cells.join(",")).unwrap();
+    }
+    writeln!(o, "}};\n").unwrap();
+    writeln!(o, "/* Code point runs of GPT-2 pre-tokenizer classes 1 (\\p{{L}}), 2 (\\p{{N}}), 3 (\\s), sorted;").unwrap();
+    writeln!(o, " * everything else is class 0. */").unwrap();
+    writeln!(o, "const cb_urange cb_ugpt2_runs[] = {{").unwrap();
+    for (a, b, f) in &gpt2_runs {
+        writeln!(o, "{{0x{:X},0x{:X},{}}},", a, b, f).unwrap();
+    }
+    writeln!(o, "}};\nconst size_t cb_ugpt2_runs_count = {};", gpt2_runs.len()).unwrap();
+
     fs::write(&out_path, o).expect("cannot write output");
     eprintln!(
-        "wrote {}: {} flag runs, {} ccc runs, {} lower1, {} lowerm, {} decomps (pool {}, max {})",
+        "wrote {}: {} flag runs, {} gpt2 runs, {} ccc runs, {} lower1, {} lowerm, {} decomps (pool {}, max {})",
         out_path,
         flag_runs.len(),
+        gpt2_runs.len(),
         ccc_runs.len(),
         lower1.len(),
         lowerm.len(),

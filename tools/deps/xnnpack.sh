@@ -89,6 +89,65 @@ for pf in "$here"/patches/"$target"/*.patch; do
   (cd "$work" && patch -p1 --quiet < "$pf")
 done
 
+# ---- wasm target helpers ---------------------------------------------------------
+# Emscripten from Debian bookworm (3.1.6, clang 14): wasm32 with SIMD128, no
+# relaxed SIMD (clang 14 lacks its intrinsics). The wasm prefix also holds cJSON
+# (built from Debian's own source package, with Debian's patches), because the
+# runtime needs it and there is no wasm libcjson to install.
+CJSON_V=1.7.15
+CJSON_SHA=5308fd4bd90cef7aa060558514de6a1a4a0819974a26e6ed13973c5f624c24b2
+wasm_fetch_cjson() {
+  # Same method as above: a private deb-src list on the machine's own mirror,
+  # here for bookworm (the cJSON version the native build links).
+  local d f u="" deb
+  if ! { [ -f "$src/cjson_${CJSON_V}.orig.tar.gz" ] && ls "$src"/cjson_"${CJSON_V}"-*.debian.tar.xz >/dev/null 2>&1; }; then
+    d=$(mktemp -d); mkdir -p "$d/parts" "$d/lists/partial"
+    for f in /etc/apt/sources.list.d/*.sources; do
+      [ -f "$f" ] || continue
+      if grep -q '^Suites:.*bookworm' "$f"; then u=$(awk '/^URIs:/{print $2; exit}' "$f"); [ -n "$u" ] && break; fi
+    done
+    if [ -z "$u" ] && [ -f /etc/apt/sources.list ]; then
+      u=$(awk '$1=="deb" && $0 ~ /bookworm/ {for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list)
+    fi
+    [ -n "$u" ] || { echo "xnnpack.sh: no Debian mirror found in /etc/apt" >&2; rm -rf "$d"; exit 1; }
+    printf 'Types: deb-src\nURIs: %s\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$u" > "$d/parts/src.sources"
+    local B=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$d/parts"
+             -o "Dir::State::Lists=$d/lists" -o Debug::NoLocking=1)
+    apt-get "${B[@]}" update -q >&2
+    (cd "$d" && apt-get "${B[@]}" source --download-only cjson/bookworm >&2 || true)
+    deb=$(ls "$d"/cjson_"${CJSON_V}"-*.debian.tar.xz 2>/dev/null | head -n 1)
+    [ -f "$d/cjson_${CJSON_V}.orig.tar.gz" ] && [ -n "$deb" ] \
+      || { echo "xnnpack.sh: could not fetch cjson $CJSON_V" >&2; rm -rf "$d"; exit 1; }
+    mv "$d/cjson_${CJSON_V}.orig.tar.gz" "$deb" "$src/"
+    rm -rf "$d"
+  fi
+  echo "$CJSON_SHA  $src/cjson_${CJSON_V}.orig.tar.gz" | sha256sum -c --quiet - >&2 \
+    || { echo "xnnpack.sh: checksum mismatch for cjson" >&2; rm -f "$src/cjson_${CJSON_V}.orig.tar.gz"; exit 1; }
+}
+wasm_configure() {
+  command -v emcc >/dev/null || { echo "xnnpack.sh: wasm needs emcc (apt-get install emscripten)" >&2; exit 1; }
+  # Debian's emcc runs acorn through Node, which does not look in /usr/share/nodejs.
+  export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
+  local tc
+  tc=$(dirname "$(readlink -f "$(command -v emcc)")")/cmake/Modules/Platform/Emscripten.cmake
+  [ -f "$tc" ] || tc=/usr/share/emscripten/cmake/Modules/Platform/Emscripten.cmake
+  cmake_args+=(-DCMAKE_TOOLCHAIN_FILE="$tc" -DCMAKE_POSITION_INDEPENDENT_CODE=OFF
+    -DCMAKE_C_FLAGS=-msimd128 -DCMAKE_CXX_FLAGS=-msimd128)
+  # cJSON: Debian's orig tarball + Debian's patches (debian/patches/series).
+  wasm_fetch_cjson
+  mkdir -p "$work/cjson" "$work/out/cjson"
+  tar -C "$work/cjson" --strip-components=1 -xzf "$src/cjson_${CJSON_V}.orig.tar.gz"
+  tar -C "$work/cjson" -xJf "$(ls "$src"/cjson_"${CJSON_V}"-*.debian.tar.xz | sort -V | tail -n 1)"
+  local pp
+  while read -r pp; do
+    case "$pp" in ''|'#'*) continue ;; esac
+    (cd "$work/cjson" && patch -p1 --quiet < "debian/patches/$pp")
+  done < "$work/cjson/debian/patches/series"
+  emcc -O2 -msimd128 -std=c89 -c "$work/cjson/cJSON.c" -o "$work/out/cjson/cJSON.o"
+  emar rcs "$work/out/cjson/libcjson.a" "$work/out/cjson/cJSON.o"
+}
+
 cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_POSITION_INDEPENDENT_CODE=ON
   -DXNNPACK_BUILD_ALL_MICROKERNELS=OFF -DXNNPACK_BUILD_TESTS=OFF -DXNNPACK_BUILD_BENCHMARKS=OFF
   -DXNNPACK_ENABLE_KLEIDIAI=OFF -DXNNPACK_LIBRARY_TYPE=static
@@ -97,7 +156,7 @@ cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_POSITION_INDEPENDENT_COD
 case "$target" in
   native) ;;
   aarch64) cmake_args+=(-DCMAKE_TOOLCHAIN_FILE="$here/../../cmake/aarch64-linux-gnu.cmake") ;;
-  wasm) echo "xnnpack.sh: wasm target not implemented yet" >&2; exit 2 ;;
+  wasm) wasm_configure ;;
   *) echo "xnnpack.sh: unknown target $target" >&2; exit 2 ;;
 esac
 cmake -S "$work/xnnpack" -B "$work/out" "${cmake_args[@]}" >&2
@@ -108,6 +167,9 @@ rm -rf "$prefix"; mkdir -p "$prefix/lib" "$prefix/include"
 find "$work/out" -name '*.a' -exec cp {} "$prefix/lib/" \;
 cp "$work/xnnpack/include/"*.h "$prefix/include/"
 cp "$work/pthreadpool/include/pthreadpool.h" "$prefix/include/"
+if [ "$target" = wasm ]; then  # cJSON as <cjson/cJSON.h>, like libcjson-dev
+  mkdir -p "$prefix/include/cjson"; cp "$work/cjson/cJSON.h" "$prefix/include/cjson/"
+fi
 ls "$prefix/lib" >&2
 touch "$prefix/.complete"
 rm -rf "$work"

@@ -1,0 +1,309 @@
+// crossbyte.js: sentence-transformers cross-encoders in the browser and in Node,
+// on crossbyte's C runtime compiled to WebAssembly (SIMD128).
+//
+//   import { CrossEncoder } from "crossbyte";
+//   const ce = await CrossEncoder.load("model.cbm");      // URL, bytes, or (Node) a path
+//   ce.predict([["query", "passage"]]);                   // [0.93]
+//   ce.rank("query", ["passage 1", "passage 2"]);         // [{corpusId, score}, ...] best first
+//   ce.dispose();
+//
+// The wrapper only moves texts and numbers across the boundary: tokenizing,
+// batching, the encoder, activations, ranking and every error message are the
+// C library's (wasm/crossbyte_wasm.c over runtime/include/crossbyte.h).
+import createCrossbyteCore from "./dist/crossbyte-core.js";
+
+const isNode = typeof process === "object" && process !== null && typeof process.versions?.node === "string";
+
+// cb_activation in crossbyte.h
+const ACTIVATION = { default: 0, none: 1, sigmoid: 2, softmax: 3 };
+
+// The 4 bytes of "\0asm", version 1, and a function using a v128 value: the
+// smallest module that only validates where WebAssembly SIMD is supported.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+/** True when this JavaScript engine runs WebAssembly with 128-bit SIMD. */
+export function simdSupported() {
+  try {
+    return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+let corePromise = null;
+
+async function readNodeFile(pathOrUrl) {
+  const { readFile } = await import("node:fs/promises");
+  return readFile(pathOrUrl);
+}
+
+async function wasmBytesOrResponse(url) {
+  if (isNode && url.protocol === "file:") return readNodeFile(url);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`crossbyte: cannot fetch ${url}: HTTP ${response.status}`);
+  return response;
+}
+
+/** Loads the WebAssembly module once; later calls share it. */
+function loadCore(wasmUrl) {
+  if (corePromise) return corePromise;
+  if (!simdSupported()) {
+    return Promise.reject(new Error("crossbyte: this JavaScript engine lacks WebAssembly SIMD (128-bit), which crossbyte needs"));
+  }
+  const url = wasmUrl
+    ? new URL(wasmUrl, isNode ? undefined : globalThis.location?.href)
+    : new URL("./dist/crossbyte-core.wasm", import.meta.url);
+  corePromise = new Promise((resolve, reject) => {
+    createCrossbyteCore({
+      // Hand Emscripten the instance ourselves: no Node-specific loader code
+      // and no dependence on Node's experimental fetch.
+      instantiateWasm(imports, receive) {
+        wasmBytesOrResponse(url)
+          .then(async (src) => {
+            if (typeof Response === "function" && src instanceof Response) {
+              if (typeof WebAssembly.instantiateStreaming === "function") {
+                try {
+                  return await WebAssembly.instantiateStreaming(src.clone(), imports);
+                } catch {
+                  // a server without the application/wasm type: fall back below
+                }
+              }
+              src = await src.arrayBuffer();
+            }
+            return WebAssembly.instantiate(src, imports);
+          })
+          .then((result) => receive(result.instance, result.module), reject);
+        return {};
+      },
+      print: () => {},
+      printErr: () => {},
+    }).then(resolve, reject);
+  }).catch((e) => {
+    corePromise = null;
+    throw e instanceof Error ? e : new Error(`crossbyte: cannot start the WebAssembly module: ${e}`);
+  });
+  return corePromise;
+}
+
+async function sourceBytes(source) {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  if (typeof Blob === "function" && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
+  let url = null;
+  if (source instanceof URL) url = source;
+  else if (typeof source === "string") {
+    if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(source) && !/^[a-zA-Z]:[\\/]/.test(source)) url = new URL(source);
+    else if (isNode) return new Uint8Array(await readNodeFile(source));
+    else url = new URL(source, globalThis.location?.href);
+  } else {
+    throw new TypeError("crossbyte: CrossEncoder.load needs a URL, an ArrayBuffer, a Uint8Array or (in Node) a file path");
+  }
+  if (isNode && url.protocol === "file:") return new Uint8Array(await readNodeFile(url));
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`crossbyte: cannot fetch ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+const encoder = new TextEncoder();
+
+function checkText(t, where) {
+  if (typeof t !== "string") throw new TypeError(`crossbyte: ${where} must be a string, got ${t === null ? "null" : typeof t}`);
+  return t;
+}
+
+function checkInt(v, name) {
+  if (v === undefined || v === null) return 0;
+  if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new TypeError(`crossbyte: ${name} must be a whole number >= 0, got ${v}`);
+  return v;
+}
+
+function activationOf(opts) {
+  if (opts.raw) return ACTIVATION.none;
+  if (opts.activation === undefined || opts.activation === null) return ACTIVATION.default;
+  const a = ACTIVATION[opts.activation];
+  if (a === undefined) throw new TypeError(`crossbyte: activation must be one of ${Object.keys(ACTIVATION).join(", ")}`);
+  return a;
+}
+
+export class CrossEncoder {
+  #core;
+  #handle;
+  #labels;
+
+  /** @private use CrossEncoder.load */
+  constructor(core, handle) {
+    this.#core = core;
+    this.#handle = handle;
+    const n = core._cbw_num_labels(handle);
+    this.#labels = Object.freeze(Array.from({ length: n }, (_, i) => core.UTF8ToString(core._cbw_label(handle, i))));
+    this.architecture = core.UTF8ToString(core._cbw_architecture(handle));
+    this.dtype = core.UTF8ToString(core._cbw_dtype(handle));
+    this.maxLength = core._cbw_max_length(handle);
+    this.maxPositions = core._cbw_max_positions(handle);
+    Object.freeze(this);
+  }
+
+  /**
+   * Loads a .cbm model (crossbyte convert) from a URL, an ArrayBuffer, a
+   * Uint8Array, a Blob, or in Node a file path.
+   */
+  static async load(source, options = {}) {
+    const [core, bytes] = await Promise.all([loadCore(options.wasmUrl), sourceBytes(source)]);
+    const image = core._cbw_image_alloc(bytes.length);
+    if (!image) throw CrossEncoder.#error(core);
+    core.HEAPU8.set(bytes, image);
+    // cbw_load owns the image from here on, on success and on failure.
+    const handle = core._cbw_load(image, bytes.length, options.skipChecksum ? 1 : 0);
+    if (!handle) throw CrossEncoder.#error(core);
+    return new CrossEncoder(core, handle);
+  }
+
+  /** The labels (id2label), in score order. */
+  get labels() {
+    return this.#labels;
+  }
+
+  static #error(core) {
+    const code = core._cbw_status();
+    const e = new Error(core.UTF8ToString(core._cbw_message()) || core.UTF8ToString(core._cbw_status_string(code)));
+    e.code = code;
+    return e;
+  }
+
+  #live() {
+    if (!this.#handle) throw new Error("crossbyte: this CrossEncoder was disposed");
+    return this.#core;
+  }
+
+  // Texts into one UTF-8 block in wasm memory; spans are (offset, length) pairs.
+  #withTexts(texts, fn) {
+    const core = this.#core;
+    const encoded = texts.map((t) => encoder.encode(t));
+    let total = 1;
+    for (const b of encoded) total += b.length;
+    if (total > 0x7fffffff) throw Object.assign(new Error("crossbyte: texts too large for WebAssembly memory"), { code: 2 });
+    const text = core._malloc(total);
+    const spans = core._malloc(Math.max(1, encoded.length) * 8);
+    try {
+      if (!text || !spans) throw Object.assign(new Error("crossbyte: out of memory for the texts"), { code: 2 });
+      const heap = core.HEAPU8, u32 = core.HEAPU32;
+      let off = 0;
+      encoded.forEach((b, i) => {
+        heap.set(b, text + off);
+        u32[(spans >> 2) + 2 * i] = off;
+        u32[(spans >> 2) + 2 * i + 1] = b.length;
+        off += b.length;
+      });
+      return fn(text, spans);
+    } finally {
+      core._free(text);
+      core._free(spans);
+    }
+  }
+
+  #call(status) {
+    if (status !== 0) throw CrossEncoder.#error(this.#core);
+  }
+
+  /**
+   * Scores (text a, text b) pairs: one number per pair (one label) or an array
+   * per pair (several), after the model's default activation unless raw.
+   */
+  predict(pairs, options = {}) {
+    const core = this.#live();
+    if (!Array.isArray(pairs)) throw new TypeError("crossbyte: predict needs an array of [text a, text b] pairs");
+    const texts = [];
+    pairs.forEach((p, i) => {
+      if (!Array.isArray(p) || p.length !== 2) throw new TypeError(`crossbyte: pair ${i} must be [text a, text b]`);
+      texts.push(checkText(p[0], `pair ${i} text a`), checkText(p[1], `pair ${i} text b`));
+    });
+    const maxLength = checkInt(options.maxLength, "maxLength"), batchSize = checkInt(options.batchSize, "batchSize");
+    const activation = activationOf(options);
+    const n = pairs.length, L = this.#labels.length;
+    if (n === 0) return [];
+    return this.#withTexts(texts, (text, spans) => {
+      const scores = core._malloc(n * L * 4);
+      try {
+        if (!scores) throw Object.assign(new Error("crossbyte: out of memory for the scores"), { code: 2 });
+        this.#call(core._cbw_predict(this.#handle, text, spans, n, maxLength, batchSize, activation, scores));
+        const f = core.HEAPF32.subarray(scores >> 2, (scores >> 2) + n * L);
+        if (L === 1) return Array.from(f);
+        return Array.from({ length: n }, (_, i) => Array.from(f.subarray(i * L, (i + 1) * L)));
+      } finally {
+        core._free(scores);
+      }
+    });
+  }
+
+  /**
+   * Scores (query, doc) for every doc and returns [{corpusId, score}] best
+   * first (ties keep document order); topK keeps the first K.
+   */
+  rank(query, docs, options = {}) {
+    const core = this.#live();
+    checkText(query, "query");
+    if (!Array.isArray(docs)) throw new TypeError("crossbyte: rank needs an array of documents");
+    docs.forEach((d, i) => checkText(d, `document ${i}`));
+    const maxLength = checkInt(options.maxLength, "maxLength"), batchSize = checkInt(options.batchSize, "batchSize");
+    const topK = options.topK === undefined || options.topK === null ? docs.length : checkInt(options.topK, "topK");
+    const activation = activationOf(options);
+    const n = docs.length;
+    return this.#withTexts([query, ...docs], (text, spans) => {
+      const ids = core._malloc(Math.max(1, n) * 4), scores = core._malloc(Math.max(1, n) * 4);
+      try {
+        if (!ids || !scores) throw Object.assign(new Error("crossbyte: out of memory for the ranking"), { code: 2 });
+        this.#call(core._cbw_rank(this.#handle, text, spans, n, maxLength, batchSize, activation, ids, scores));
+        const out = [];
+        const u32 = core.HEAPU32, f32 = core.HEAPF32;
+        for (let i = 0; i < Math.min(n, topK); i++) {
+          const r = { corpusId: u32[(ids >> 2) + i], score: f32[(scores >> 2) + i] };
+          if (options.returnDocuments) r.text = docs[r.corpusId];
+          out.push(r);
+        }
+        return out;
+      } finally {
+        core._free(ids);
+        core._free(scores);
+      }
+    });
+  }
+
+  /** Token ids and token type ids of each pair, as the model sees them. */
+  tokenize(pairs, options = {}) {
+    const core = this.#live();
+    if (!Array.isArray(pairs)) throw new TypeError("crossbyte: tokenize needs an array of [text a, text b] pairs");
+    const maxLength = checkInt(options.maxLength, "maxLength");
+    const cap = this.maxPositions;
+    const ids = core._malloc(cap * 4), types = core._malloc(cap * 4);
+    try {
+      if (!ids || !types) throw Object.assign(new Error("crossbyte: out of memory for the token ids"), { code: 2 });
+      return pairs.map((p, i) => {
+        if (!Array.isArray(p) || p.length !== 2) throw new TypeError(`crossbyte: pair ${i} must be [text a, text b]`);
+        checkText(p[0], `pair ${i} text a`);
+        checkText(p[1], `pair ${i} text b`);
+        return this.#withTexts(p, (text, spans) => {
+          const n = core._cbw_tokenize(this.#handle, text, spans, maxLength, ids, types, cap);
+          if (n < 0) throw CrossEncoder.#error(core);
+          return {
+            inputIds: Array.from(core.HEAP32.subarray(ids >> 2, (ids >> 2) + n)),
+            tokenTypeIds: Array.from(core.HEAP32.subarray(types >> 2, (types >> 2) + n)),
+          };
+        });
+      });
+    } finally {
+      core._free(ids);
+      core._free(types);
+    }
+  }
+
+  /** Frees the model's WebAssembly memory; the instance cannot be used after. */
+  dispose() {
+    if (this.#handle) this.#core._cbw_free(this.#handle);
+    this.#handle = 0;
+  }
+}
+
+export default CrossEncoder;

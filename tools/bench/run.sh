@@ -3,7 +3,7 @@
 # float32 against ONNX Runtime and sentence-transformers, same inputs, runs
 # alternated, one fresh process per measurement.
 #
-#   tools/bench/run.sh [--repeats 7] [--threads 1,2] [--only MODEL,...] [--quick] [--no-fidelity]
+#   tools/bench/run.sh [--repeats 7] [--threads 1,2] [--min-time 2] [--only MODEL,...] [--quick] [--no-fidelity]
 #                      [--engines crossbyte-int8,crossbyte-f32,ort-f32,ort-int8,st-torch-f32|all]
 #                      [--ours OURS.json]   (extra rows of ours made elsewhere)
 #
@@ -30,6 +30,7 @@ while [ $# -gt 0 ]; do
     --engines) engines="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
     --quick) repeats=1; threads=1; min_time=0; shift ;;
+    --min-time) min_time="$2"; shift 2 ;;
     --no-fidelity) fidelity=0; shift ;;
     -h|--help) sed -n 2,17p "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;

@@ -16,6 +16,11 @@ export const BERT_FIXTURES = readdirSync(FIXTURES)
   .filter((n) => n.startsWith("bert-") && statSync(join(FIXTURES, n)).isDirectory())
   .sort();
 
+/** Every fixture folder with a reference.json (BERT, ELECTRA, RoBERTa, DeBERTa), sorted. */
+export const ALL_FIXTURES = readdirSync(FIXTURES)
+  .filter((n) => statSync(join(FIXTURES, n)).isDirectory() && existsSync(join(FIXTURES, n, "reference.json")))
+  .sort();
+
 export function reference(name) {
   return JSON.parse(readFileSync(join(FIXTURES, name, "reference.json"), "utf8"));
 }

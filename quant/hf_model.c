@@ -301,6 +301,25 @@ static cb_status copy_layernorm(gather *g, const char *hf, const char *ours, int
     return copy(g, a, b, n, 0, 0, err);
 }
 
+/* Adds a fused [3H, H] Q/K/V matrix and its bias as "<ours>.w" / "<ours>.b";
+ * takes ownership of w and b. */
+static cb_status put_fused_qkv(gather *g, const char *ours, float *w, float *b, int64_t h, cb_error *err)
+{
+    char wn[96], bn[96];
+    cb_status s;
+    if ((s = join(wn, sizeof wn, ours, ".w", err)) || (s = join(bn, sizeof bn, ours, ".b", err))) {
+        free(w);
+        free(b);
+        return s;
+    }
+    s = put(g, wn, w, 3 * h, h, g->int8, err);
+    if (s != CB_OK) {
+        free(b);
+        return s;
+    }
+    return put(g, bn, b, 3 * h, 0, 0, err);
+}
+
 /* Q, K and V become one [3H, H] matrix: one matrix product instead of three. */
 static cb_status fuse_qkv(gather *g, const char *base, const char *ours, int64_t h, cb_error *err)
 {
@@ -331,19 +350,7 @@ static cb_status fuse_qkv(gather *g, const char *base, const char *ours, int64_t
         memcpy(b + p * h, f, (size_t)h * sizeof *f);
         free(f);
     }
-    char wn[96], bn[96];
-    cb_status s;
-    if ((s = join(wn, sizeof wn, ours, ".w", err)) || (s = join(bn, sizeof bn, ours, ".b", err))) {
-        free(w);
-        free(b);
-        return s;
-    }
-    s = put(g, wn, w, 3 * h, h, g->int8, err);
-    if (s != CB_OK) {
-        free(b);
-        return s;
-    }
-    return put(g, bn, b, 3 * h, 0, 0, err);
+    return put_fused_qkv(g, ours, w, b, h, err);
 }
 
 /* DeBERTa's in_proj holds, per head, that head's q, k and v rows together;
@@ -380,18 +387,7 @@ static cb_status fuse_in_proj(gather *g, const char *base, const char *ours, int
         free(b);
         return s;
     }
-    char wn[96], bn[96];
-    if ((s = join(wn, sizeof wn, ours, ".w", err)) || (s = join(bn, sizeof bn, ours, ".b", err))) {
-        free(w);
-        free(b);
-        return s;
-    }
-    s = put(g, wn, w, 3 * h, h, g->int8, err);
-    if (s != CB_OK) {
-        free(b);
-        return s;
-    }
-    return put(g, bn, b, 3 * h, 0, 0, err);
+    return put_fused_qkv(g, ours, w, b, h, err);
 }
 
 /* table = (rel_embeddings @ proj^T + bias) * scale, [2R, H], in double. The

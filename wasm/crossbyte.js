@@ -120,6 +120,13 @@ function checkInt(v, name) {
   return v;
 }
 
+// maxLength: undefined means the model's default; 0 is not a length (the C
+// API reads 0 as "default", so it is refused here rather than passed on).
+function checkLength(v) {
+  if (v === 0) throw Object.assign(new RangeError("crossbyte: maxLength 0 is not a length (omit it for the model's default)"), { code: 11 });
+  return checkInt(v, "maxLength");
+}
+
 function activationOf(opts) {
   if (opts.raw) return ACTIVATION.none;
   if (opts.activation === undefined || opts.activation === null) return ACTIVATION.default;
@@ -220,7 +227,7 @@ export class CrossEncoder {
       if (!Array.isArray(p) || p.length !== 2) throw new TypeError(`crossbyte: pair ${i} must be [text a, text b]`);
       texts.push(checkText(p[0], `pair ${i} text a`), checkText(p[1], `pair ${i} text b`));
     });
-    const maxLength = checkInt(options.maxLength, "maxLength"), batchSize = checkInt(options.batchSize, "batchSize");
+    const maxLength = checkLength(options.maxLength), batchSize = checkInt(options.batchSize, "batchSize");
     const activation = activationOf(options);
     const n = pairs.length, L = this.#labels.length;
     if (n === 0) return [];
@@ -247,7 +254,7 @@ export class CrossEncoder {
     checkText(query, "query");
     if (!Array.isArray(docs)) throw new TypeError("crossbyte: rank needs an array of documents");
     docs.forEach((d, i) => checkText(d, `document ${i}`));
-    const maxLength = checkInt(options.maxLength, "maxLength"), batchSize = checkInt(options.batchSize, "batchSize");
+    const maxLength = checkLength(options.maxLength), batchSize = checkInt(options.batchSize, "batchSize");
     const topK = options.topK === undefined || options.topK === null ? docs.length : checkInt(options.topK, "topK");
     const activation = activationOf(options);
     const n = docs.length;
@@ -275,7 +282,7 @@ export class CrossEncoder {
   tokenize(pairs, options = {}) {
     const core = this.#live();
     if (!Array.isArray(pairs)) throw new TypeError("crossbyte: tokenize needs an array of [text a, text b] pairs");
-    const maxLength = checkInt(options.maxLength, "maxLength");
+    const maxLength = checkLength(options.maxLength);
     const cap = this.maxPositions;
     const ids = core._malloc(cap * 4), types = core._malloc(cap * 4);
     try {

@@ -136,6 +136,8 @@ describe("calls", () => {
   test("C errors: max_length, rank on several labels, invalid UTF-8 free strings", () => {
     assert.throws(() => m.predict(PAIRS, { maxLength: 1 }), (e) => e.code === 11 && /max_length 1/.test(e.message));
     assert.throws(() => m.predict(PAIRS, { maxLength: 100000 }), (e) => e.code === 11);
+    assert.throws(() => m.predict(PAIRS, { maxLength: 0 }), (e) => e instanceof RangeError && e.code === 11);
+    assert.throws(() => m.rank("q", ["d"], { maxLength: 0 }), RangeError);
     assert.throws(() => m.predict(PAIRS, { batchSize: 100000 }), (e) => e.code === 1);
     assert.throws(() => nli.rank("q", ["a", "b"]), (e) => e.code === 13 && /one label/.test(e.message));
     // lone surrogates become U+FFFD in UTF-8: no error

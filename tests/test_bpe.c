@@ -4,8 +4,10 @@
  * tokenizers 0.23.2 produced for each pair at two max_lengths; the spec is
  * read from the folder (tokenizer.json, or vocab.json + merges.txt) with
  * cb_hf_tokenizer_read. The hand-written expectations below (pre-tokenizer
- * corners, merge order, long words) come from tokenizers 0.23.3, which
- * tokenises both fixtures exactly as 0.23.2 did; each says what it pins.
+ * corners, merge order, stripping added tokens, long words) are ids from the
+ * tokenizers 0.23.3 wheel, untruncated, where it and the 0.23.2 crate agree
+ * (they differ in truncation only: 0.23.3 compares uncapped token counts);
+ * each says what it pins.
  */
 #include <criterion/criterion.h>
 

@@ -57,12 +57,13 @@ fi
 if [ -e "$bm/register" ] && [ "$(cat "$bm/status" 2>/dev/null)" = enabled ] && handler=$(aarch64_handler); then
   echo "aarch64 test: using the registered binfmt handler $handler" >&2
 elif [ -w "$bm/register" ] && [ -f /usr/lib/binfmt.d/qemu-aarch64.conf ]; then
-  name=$(cut -d: -f2 /usr/lib/binfmt.d/qemu-aarch64.conf)
-  if [ -e "$bm/$name" ]; then  # registered but disabled: replace it until exit
-    echo "aarch64 test: binfmt handler $name is disabled; not touching it" >&2
+  entry=$(grep -v '^#' /usr/lib/binfmt.d/qemu-aarch64.conf | head -n 1)
+  name=$(cut -d: -f2 <<<"$entry")
+  if [ -e "$bm/$name" ]; then  # someone's, switched off: leave it as it is
+    echo "aarch64 test: binfmt handler $name exists but is disabled; not touching it" >&2
     exit 1
   fi
-  grep -v '^#' /usr/lib/binfmt.d/qemu-aarch64.conf | head -n 1 > "$bm/register"
+  echo "$entry" > "$bm/register"
   registered_here=$name
   echo "aarch64 test: registered binfmt handler $name (removed on exit)" >&2
 else

@@ -3,6 +3,7 @@
  * straight from the folder. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,4 +148,50 @@ Test(batching, sizes_and_threads_agree, .timeout = 300)
         cbt_pairs_free(&cp);
         free(file);
     }
+}
+
+/* One model, several threads calling cb_predict at once: every thread gets
+ * exactly the single-threaded result (each call borrows its own workspace). */
+typedef struct thread_job {
+    const cb_model *m;
+    const cb_pair *pairs;
+    size_t n;
+    float *out;
+    cb_status status;
+} thread_job;
+
+static void *predict_thread(void *arg)
+{
+    thread_job *j = arg;
+    cb_error err;
+    for (int round = 0; round < 3 && j->status == CB_OK; round++)
+        j->status = cb_predict(j->m, j->pairs, j->n, NULL, j->out, &err);
+    return NULL;
+}
+
+Test(threads, one_model_many_callers, .timeout = 300)
+{
+    cbt_pairs cp = cbt_case_pairs("bert-minilm-h384", 0);
+    char *file = cbt_converted("bert-minilm-h384", CB_DTYPE_INT8);
+    cb_model *m = cbt_load(file, 2);
+    float *base = malloc(cp.n * sizeof *base);
+    cb_error err;
+    cr_assert_eq(cb_predict(m, cp.pairs, cp.n, NULL, base, &err), CB_OK, "%s", err.message);
+    enum { N_THREADS = 4 };
+    pthread_t tid[N_THREADS];
+    thread_job jobs[N_THREADS];
+    for (int t = 0; t < N_THREADS; t++) {
+        jobs[t] = (thread_job){ m, cp.pairs, cp.n, malloc(cp.n * sizeof(float)), CB_OK };
+        cr_assert_eq(pthread_create(&tid[t], NULL, predict_thread, &jobs[t]), 0);
+    }
+    for (int t = 0; t < N_THREADS; t++) {
+        pthread_join(tid[t], NULL);
+        cr_expect_eq(jobs[t].status, CB_OK, "thread %d", t);
+        cr_expect_eq(memcmp(jobs[t].out, base, cp.n * sizeof *base), 0, "thread %d differs", t);
+        free(jobs[t].out);
+    }
+    cb_model_free(m);
+    free(base);
+    free(file);
+    cbt_pairs_free(&cp);
 }

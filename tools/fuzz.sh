@@ -9,13 +9,8 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
 out=build-fuzz
 mkdir -p "$out"
-for p in clang-14 libclang-rt-14-dev; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="${missing:-} $p"
-done
-if [ -n "${missing:-}" ]; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing >&2
-fi
+. tools/lib/packages.sh
+ensure_packages fuzz clang-14 libclang-rt-14-dev
 xnnpack=$(tools/deps/xnnpack.sh native | tail -n 1)
 flags=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=undefined -Iruntime/include -Iruntime/src -Iquant -isystem "$xnnpack/include"

@@ -9,17 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(build-essential cmake ninja-build pkg-config xz-utils libcriterion-dev libcjson-dev)
-missing=()
-for p in "${need_pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}" >&2
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -q >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >&2
-fi
+. tools/lib/packages.sh
+ensure_packages setup build-essential cmake ninja-build pkg-config xz-utils libcriterion-dev libcjson-dev
 
 xnnpack=$(tools/deps/xnnpack.sh native | tail -n 1)
 jobs=${CROSSBYTE_JOBS:-$(nproc)}
@@ -38,16 +29,7 @@ if [ "${CROSSBYTE_SKIP_WASM:-0}" != 1 ]; then
   wasm_pkgs=(emscripten binaryen chromium)
   command -v node >/dev/null || wasm_pkgs+=(nodejs)
   command -v npm >/dev/null || wasm_pkgs+=(npm)
-  missing=()
-  for p in "${wasm_pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing ${missing[*]}" >&2
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    $SUDO apt-get update -q >&2
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
-  fi
+  ensure_packages --no-recommends setup "${wasm_pkgs[@]}"
   # Debian's emcc runs acorn through Node, which does not look in /usr/share/nodejs.
   export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
   xnnpack_wasm=$(tools/deps/xnnpack.sh wasm | tail -n 1)

@@ -472,7 +472,7 @@ cb_status cb_hf_add_weights(const cJSON *config, const cb_safetensors *st, const
     TRY(copy_layernorm(&g, hf, "emb.ln", E, err));
     if (E != H) {
         snprintf(hf, sizeof hf, "%sembeddings_project", p);
-        TRY(copy_linear(&g, hf, "emb.proj", H, E, 0, err));
+        TRY(copy_linear(&g, hf, "emb.proj", H, E, c->int8, err));
     }
     for (int i = 0; i < c->num_layers; i++) {
         char base[128];

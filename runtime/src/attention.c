@@ -37,28 +37,6 @@ size_t cb_attention_scratch_floats(size_t max_len, size_t head_dim)
            + d_pad;             /* one scaled query row */
 }
 
-/* e^x for x <= 0 (softmax arguments after subtracting the maximum), within
- * 2 ulp: x = k ln2 + r with |r| <= ln2/2, e^r by Cephes' expf polynomial, 2^k
- * built in the exponent bits. k is rounded with the 1.5 * 2^23 trick, so
- * every step is a plain vector operation. */
-static inline v8f exp8_nonpositive(v8f x)
-{
-    const v8f lo = splat8(-87.0f), magic = splat8(12582912.0f);
-    x = max8(x, lo);
-    const v8f t = x * splat8(1.44269504088896341f) + magic;
-    const v8f k = t - magic;
-    const v8f r = x - k * splat8(0.693359375f) + k * splat8(2.12194440e-4f);
-    v8f p = splat8(1.9875691500e-4f);
-    p = p * r + splat8(1.3981999507e-3f);
-    p = p * r + splat8(8.3334519073e-3f);
-    p = p * r + splat8(4.1665795894e-2f);
-    p = p * r + splat8(1.6666665459e-1f);
-    p = p * r + splat8(5.0000001201e-1f);
-    p = p * r * r + r + splat8(1.0f);
-    const v8i bits = ((v8i)t - (v8i)magic + 127) << 23;
-    return p * (v8f)bits;
-}
-
 CB_MULTIVERSION
 static void attention_task(void *ctx, size_t thread, size_t task)
 {

@@ -128,8 +128,7 @@ struct cb_workspace {
     size_t n_threads;
     cb_linear_op proj;
     cb_linear_op *ops;           /* 4 per layer: qkv, ao, up, down */
-    cb_quantizer q_hidden, q_inter;
-    xnn_operator_t gelu;         /* XNNPACK's vectorised erf GELU, when hidden_act is gelu */
+    cb_quantizer q_emb, q_hidden, q_inter;  /* inputs of width E (ELECTRA projection), H, F */
 
     size_t cap_tokens;           /* rows the buffers below hold */
     float *emb;                  /* [rows, E] before the ELECTRA projection */
@@ -153,9 +152,9 @@ void cb_workspace_free(cb_workspace *ws)
         free(ws->ops);
     }
     cb_linear_destroy(&ws->proj);
+    cb_quantizer_destroy(&ws->q_emb);
     cb_quantizer_destroy(&ws->q_hidden);
     cb_quantizer_destroy(&ws->q_inter);
-    if (ws->gelu) xnn_delete_operator(ws->gelu);
     if (ws->pool) pthreadpool_destroy(ws->pool);
     free(ws->emb);
     free(ws->x);
@@ -200,10 +199,8 @@ cb_status cb_workspace_create(const cb_model_config *c, const cb_encoder_weights
     if (s == CB_OK) { /* cheap: buffers grow only when an int8 layer runs */
         s = cb_quantizer_create(&ws->q_hidden, c->hidden_size, err);
         if (s == CB_OK) s = cb_quantizer_create(&ws->q_inter, c->intermediate_size, err);
+        if (s == CB_OK) s = cb_quantizer_create(&ws->q_emb, c->embedding_size, err);
     }
-    if (s == CB_OK && c->hidden_act == CB_ACT_GELU)
-        s = cb_xnn_check(xnn_create_unary_elementwise_nc(xnn_unary_gelu, xnn_datatype_fp32, xnn_datatype_fp32, NULL,
-                                                         NULL, NULL, 0, &ws->gelu), "creating GELU", err);
     if (s != CB_OK) {
         cb_workspace_free(ws);
         return s;
@@ -288,20 +285,11 @@ static void embed(const cb_workspace *ws, const cb_batch *b, float *out)
     cb_layernorm_rows(out, NULL, w->emb_ln_w, w->emb_ln_b, b->n_tokens, (int)E, c->layer_norm_eps, ws->pool);
 }
 
-static cb_status feed_forward_act(cb_workspace *ws, float *ff, size_t rows, cb_error *err)
+static void feed_forward_act(cb_workspace *ws, float *ff, size_t rows)
 {
     const cb_model_config *c = ws->c;
-    if (c->hidden_act == CB_ACT_RELU) return CB_OK; /* fused into the fully-connected operator */
-    if (!ws->gelu) {
-        cb_activation_apply(c->hidden_act, ff, rows * (size_t)c->intermediate_size, ws->pool);
-        return CB_OK;
-    }
-    const size_t F = (size_t)c->intermediate_size;
-    cb_status s;
-    if ((s = cb_xnn_check(xnn_reshape_unary_elementwise_nc(ws->gelu, rows, F, F, F, ws->pool), "GELU reshape", err)) ||
-        (s = cb_xnn_check(xnn_setup_unary_elementwise_nc(ws->gelu, ff, ff), "GELU setup", err)))
-        return s;
-    return cb_xnn_check(xnn_run_operator(ws->gelu, ws->pool), "GELU run", err);
+    if (c->hidden_act == CB_ACT_RELU) return; /* done by the fully-connected layer */
+    cb_activation_apply(c->hidden_act, ff, rows * (size_t)c->intermediate_size, ws->pool);
 }
 
 /* dense -> activation -> out on each pair's first token; a few rows only, so
@@ -346,7 +334,7 @@ cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits,
 
     if (ws->w->has_proj) {
         embed(ws, b, ws->emb);
-        if ((s = cb_linear_run(&ws->proj, NULL, ws->emb, x, rows, ws->pool, err))) return s;
+        if ((s = cb_linear_run(&ws->proj, &ws->q_emb, ws->emb, x, rows, ws->pool, err))) return s;
     } else {
         embed(ws, b, x);
     }
@@ -369,7 +357,7 @@ cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits,
         x = tmp;
         tmp = swap;
         if ((s = cb_linear_run(&o[OP_UP], &ws->q_hidden, x, ws->ff, rows, ws->pool, err))) return s;
-        if ((s = feed_forward_act(ws, ws->ff, rows, err))) return s;
+        feed_forward_act(ws, ws->ff, rows);
         if ((s = cb_linear_run(&o[OP_DOWN], &ws->q_inter, ws->ff, tmp, rows, ws->pool, err))) return s;
         cb_layernorm_rows(tmp, x, l->ln2_w, l->ln2_b, rows, c->hidden_size, c->layer_norm_eps, ws->pool);
         swap = x;

@@ -22,12 +22,17 @@ cb_status cb_linear_create(cb_linear_op *op, const cb_linear_weights *w, int fus
 {
     op->weights = w;
     op->fc = NULL;
+    op->relu = fuse_relu;
     const float lo = fuse_relu ? 0.0f : -INFINITY;
     enum xnn_status st;
     if (w->int8) {
+        /* No bias and no clamp inside XNNPACK: its int8 kernels add the bias
+         * with an FMA on x86 and ARM and without one in WebAssembly, and
+         * with no bias both round the same single product. add_bias_rows
+         * adds it in the same way on every CPU. */
         st = xnn_create_fully_connected_nc_qd8_f32_qc8w((size_t)w->in, (size_t)w->out, (size_t)w->in,
-                                                         (size_t)w->out, w->scale, (const int8_t *)w->w, w->b, lo,
-                                                         INFINITY, 0, NULL, cache, &op->fc);
+                                                         (size_t)w->out, w->scale, (const int8_t *)w->w, NULL,
+                                                         -INFINITY, INFINITY, 0, NULL, cache, &op->fc);
     } else {
         st = xnn_create_fully_connected_nc_f32((size_t)w->in, (size_t)w->out, (size_t)w->in, (size_t)w->out,
                                                (const float *)w->w, w->b, lo, INFINITY, 0, NULL, cache, &op->fc);
@@ -41,6 +46,28 @@ void cb_linear_destroy(cb_linear_op *op)
     op->fc = NULL;
 }
 
+typedef struct bias_task {
+    float *y;
+    const float *b;
+    size_t width;
+    int relu;
+} bias_task;
+
+CB_MULTIVERSION
+static void add_bias_row(void *ctx, size_t r)
+{
+    const bias_task *t = ctx;
+    const size_t n = t->width, n8 = n / 8 * 8;
+    float *y = t->y + r * n;
+    if (t->relu) {
+        for (size_t i = 0; i < n8; i += 8) store8(y + i, max8(load8(y + i) + load8(t->b + i), splat8(0.0f)));
+        for (size_t i = n8; i < n; i++) y[i] = y[i] + t->b[i] > 0.0f ? y[i] + t->b[i] : 0.0f;
+    } else {
+        for (size_t i = 0; i < n8; i += 8) store8(y + i, load8(y + i) + load8(t->b + i));
+        for (size_t i = n8; i < n; i++) y[i] += t->b[i];
+    }
+}
+
 cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float *y, size_t rows,
                         pthreadpool_t pool, cb_error *err)
 {
@@ -51,23 +78,24 @@ cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float
             return s;
         return cb_xnn_check(xnn_run_operator(op->fc, pool), "fc run", err);
     }
-    if ((s = cb_quantizer_reserve(q, rows, err)) ||
-        (s = cb_xnn_check(xnn_reshape_convert_nc_f32_qd8(q->op, rows, (size_t)q->width, (size_t)q->width,
-                                                         (size_t)q->width, pool), "quantize reshape", err)) ||
-        (s = cb_xnn_check(xnn_setup_convert_nc_f32_qd8(q->op, x, q->data, q->params), "quantize setup", err)) ||
-        (s = cb_xnn_check(xnn_run_operator(q->op, pool), "quantize run", err)) ||
-        (s = cb_xnn_check(xnn_reshape_fully_connected_nc_qd8_f32_qc8w(op->fc, rows, pool), "int8 fc reshape", err)) ||
+    if ((s = cb_quantizer_reserve(q, rows, err))) return s;
+    cb_quantize_rows(q, x, rows, pool);
+    if ((s = cb_xnn_check(xnn_reshape_fully_connected_nc_qd8_f32_qc8w(op->fc, rows, pool), "int8 fc reshape", err)) ||
         (s = cb_xnn_check(xnn_setup_fully_connected_nc_qd8_f32_qc8w(op->fc, q->data, y, q->params), "int8 fc setup",
-                          err)))
+                          err)) ||
+        (s = cb_xnn_check(xnn_run_operator(op->fc, pool), "int8 fc run", err)))
         return s;
-    return cb_xnn_check(xnn_run_operator(op->fc, pool), "int8 fc run", err);
+    bias_task t = { y, op->weights->b, (size_t)op->weights->out, op->relu };
+    pthreadpool_parallelize_1d(pool, add_bias_row, &t, rows, 0);
+    return CB_OK;
 }
 
 cb_status cb_quantizer_create(cb_quantizer *q, int width, cb_error *err)
 {
+    (void)err;
     memset(q, 0, sizeof *q);
     q->width = width;
-    return cb_xnn_check(xnn_create_convert_nc_f32_qd8(0, &q->op), "creating a quantize operator", err);
+    return CB_OK;
 }
 
 cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err)
@@ -91,7 +119,6 @@ cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err)
 
 void cb_quantizer_destroy(cb_quantizer *q)
 {
-    if (q->op) xnn_delete_operator(q->op);
     free(q->data);
     free(q->params);
     memset(q, 0, sizeof *q);
@@ -152,27 +179,67 @@ typedef struct act_task {
 
 #define ACT_TILE 4096
 
+/* erf-based GELU, x/2 (1 + erf(x/sqrt 2)), as XNNPACK's f32-vgelu kernels
+ * compute it (rational 12/10 interpolant, within a few ulp; BSD-licensed
+ * coefficients) but in one portable kernel: XNNPACK's versions differ
+ * between CPUs in their last bits (FMA or not), and int8 models amplify last
+ * bits (act_quant.c). */
+CB_KERNEL v8f gelu8(v8f x)
+{
+    const v8f cap = splat8(5.1158981323e+00f);  /* erf(x / sqrt 2) is +-1 beyond */
+    const v8f v = max8(min8(x, cap), -cap);
+    const v8f v2 = v * v;
+    v8f p = v2 * splat8(4.5835321316e-08f) + splat8(1.2609783880e-05f);
+    p = v2 * p + splat8(3.2973114867e-04f);
+    p = v2 * p + splat8(9.3065137044e-03f);
+    p = v2 * p + splat8(6.6972173750e-02f);
+    p = v2 * p + splat8(7.9788452387e-01f);
+    p = v * p;
+    v8f q = v2 * splat8(1.1988805682e-06f) + splat8(7.2267655923e-05f);
+    q = v2 * q + splat8(1.8622842617e-03f);
+    q = v2 * q + splat8(2.8431978077e-02f);
+    q = v2 * q + splat8(2.5060352683e-01f);
+    q = v2 * q + splat8(1.0f);
+    return (x * splat8(0.5f)) * (p / q + splat8(1.0f));
+}
+
+/* tanh from e^(-2|x|): (1 - e) / (1 + e) with the sign of x. Absolute error
+ * a few 1e-8, which is what its two uses (the pooler, tanh-GELU) need. */
+CB_KERNEL v8f tanh8(v8f x)
+{
+    const v8i sign = (v8i)x & (v8i)splat8(-0.0f);
+    const v8f ax = (v8f)((v8i)x ^ sign);
+    const v8f e = exp8_nonpositive(ax * splat8(-2.0f));
+    const v8f t = (splat8(1.0f) - e) / (splat8(1.0f) + e);
+    return (v8f)((v8i)t | sign);
+}
+
+CB_KERNEL v8f act8(cb_act_fn fn, v8f x)
+{
+    switch (fn) {
+    case CB_ACT_GELU: return gelu8(x);
+    case CB_ACT_GELU_TANH: {
+        const v8f inner = splat8(0.7978845608028654f) * (x + splat8(0.044715f) * x * x * x);
+        return splat8(0.5f) * x * (splat8(1.0f) + tanh8(inner));
+    }
+    case CB_ACT_RELU: return max8(x, splat8(0.0f));
+    case CB_ACT_TANH: return tanh8(x);
+    }
+    return x;
+}
+
+CB_MULTIVERSION
 static void act_tile(void *ctx, size_t tile)
 {
     const act_task *t = ctx;
-    size_t begin = tile * ACT_TILE, end = begin + ACT_TILE < t->n ? begin + ACT_TILE : t->n;
-    float *x = t->x;
-    switch (t->fn) {
-    case CB_ACT_GELU:
-        for (size_t i = begin; i < end; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
-        break;
-    case CB_ACT_GELU_TANH:
-        for (size_t i = begin; i < end; i++) {
-            const float v = x[i];
-            x[i] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
-        }
-        break;
-    case CB_ACT_RELU:
-        for (size_t i = begin; i < end; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
-        break;
-    case CB_ACT_TANH:
-        for (size_t i = begin; i < end; i++) x[i] = tanhf(x[i]);
-        break;
+    const size_t begin = tile * ACT_TILE, end = begin + ACT_TILE < t->n ? begin + ACT_TILE : t->n;
+    size_t i = begin;
+    for (; i + 8 <= end; i += 8) store8(t->x + i, act8(t->fn, load8(t->x + i)));
+    if (i < end) { /* the tail through the same kernel, so every element gets the same arithmetic */
+        float tmp[8] = { 0 };
+        memcpy(tmp, t->x + i, (end - i) * sizeof *tmp);
+        store8(tmp, act8(t->fn, load8(tmp)));
+        memcpy(t->x + i, tmp, (end - i) * sizeof *tmp);
     }
 }
 

@@ -32,12 +32,12 @@ typedef struct cb_linear_weights {
 typedef struct cb_linear_op {
     const cb_linear_weights *weights;
     xnn_operator_t fc;
+    int relu;  /* clamp the output at 0 (after the bias) */
 } cb_linear_op;
 
 /* Dynamic int8 quantisation of activations (one scale and zero point per
  * row), shared by every int8 linear layer of the same input width. */
 typedef struct cb_quantizer {
-    xnn_operator_t op;
     int8_t *data;                            /* [rows, width] + XNN_EXTRA_BYTES */
     struct xnn_quantization_params *params;  /* [rows + XNN_EXTRA_QUANTIZATION_PARAMS] */
     size_t capacity_rows;
@@ -56,6 +56,8 @@ cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float
 
 cb_status cb_quantizer_create(cb_quantizer *q, int width, cb_error *err);
 cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err);
+/* Quantises x[rows, width] into q (reserved for rows): act_quant.c. */
+void cb_quantize_rows(cb_quantizer *q, const float *x, size_t rows, pthreadpool_t pool);
 void cb_quantizer_destroy(cb_quantizer *q);
 
 /* x[r] = LayerNorm(x[r] + residual[r]) * gamma + beta for every row;
@@ -63,7 +65,8 @@ void cb_quantizer_destroy(cb_quantizer *q);
 void cb_layernorm_rows(float *x, const float *residual, const float *gamma, const float *beta, size_t rows,
                        int width, float eps, pthreadpool_t pool);
 
-/* In-place activation over n floats. GELU uses erf as PyTorch's default. */
+/* In-place activation over n floats. GELU uses erf as PyTorch's default.
+ * Portable kernels: the same bits on every CPU (see gelu8 in ops.c). */
 void cb_activation_apply(cb_act_fn fn, float *x, size_t n, pthreadpool_t pool);
 
 /* XNNPACK status -> our error, naming the operation. */

@@ -15,6 +15,10 @@
 #define CB_MULTIVERSION
 #endif
 
+/* Vector helpers defined in .c files: always inlined into their (possibly
+ * multiversioned) callers, so no vector ever crosses a call. */
+#define CB_KERNEL static inline __attribute__((always_inline))
+
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 
@@ -49,6 +53,13 @@ static inline v8f max8(v8f a, v8f b)
     return (v8f)(((v8i)a & take_a) | ((v8i)b & ~take_a));
 }
 
+/* Lane-wise minimum. */
+static inline v8f min8(v8f a, v8f b)
+{
+    const v8i take_a = a < b;
+    return (v8f)(((v8i)a & take_a) | ((v8i)b & ~take_a));
+}
+
 static inline float hmax8(v8f v)
 {
     float m = v[0];
@@ -59,6 +70,28 @@ static inline float hmax8(v8f v)
 static inline float hsum8(v8f v)
 {
     return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+/* e^x for x <= 0 (softmax arguments after subtracting the maximum), within
+ * 2 ulp: x = k ln2 + r with |r| <= ln2/2, e^r by Cephes' expf polynomial, 2^k
+ * built in the exponent bits. k is rounded with the 1.5 * 2^23 trick, so
+ * every step is a plain vector operation. */
+static inline v8f exp8_nonpositive(v8f x)
+{
+    const v8f lo = splat8(-87.0f), magic = splat8(12582912.0f);
+    x = max8(x, lo);
+    const v8f t = x * splat8(1.44269504088896341f) + magic;
+    const v8f k = t - magic;
+    const v8f r = x - k * splat8(0.693359375f) + k * splat8(2.12194440e-4f);
+    v8f p = splat8(1.9875691500e-4f);
+    p = p * r + splat8(1.3981999507e-3f);
+    p = p * r + splat8(8.3334519073e-3f);
+    p = p * r + splat8(4.1665795894e-2f);
+    p = p * r + splat8(1.6666665459e-1f);
+    p = p * r + splat8(5.0000001201e-1f);
+    p = p * r * r + r + splat8(1.0f);
+    const v8i bits = ((v8i)t - (v8i)magic + 127) << 23;
+    return p * (v8f)bits;
 }
 
 #endif

@@ -75,19 +75,3 @@ export function maxAbsDiff(a, b) {
   return m;
 }
 
-/** Spearman's rank correlation (ties by index; scores here have none). */
-export function spearman(a, b) {
-  const rank = (v) => {
-    const r = new Array(v.length);
-    order(v).forEach((idx, pos) => (r[idx] = pos));
-    return r;
-  };
-  const ra = rank(a), rb = rank(b), m = (a.length - 1) / 2;
-  let s = 0, sa = 0, sb = 0;
-  for (let i = 0; i < a.length; i++) {
-    s += (ra[i] - m) * (rb[i] - m);
-    sa += (ra[i] - m) ** 2;
-    sb += (rb[i] - m) ** 2;
-  }
-  return sa && sb ? s / Math.sqrt(sa * sb) : 1;
-}

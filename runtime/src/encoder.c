@@ -84,7 +84,11 @@ cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config 
         s = get_linear(f, "emb.proj", H, E, &w->proj, err);
     }
     if (s == CB_OK) s = get_linear(f, "head.dense", H, H, &w->head_dense, err);
-    if (s == CB_OK) s = get_linear(f, "head.out", c->num_labels, H, &w->head_out, err);
+    if (s == CB_OK) { /* float32 only: head() reads it as such, whatever the file says */
+        w->head_out = (cb_linear_weights){ .in = H, .out = c->num_labels };
+        s = get_f32(f, "head.out.w", c->num_labels, H, (const float **)&w->head_out.w, err);
+        if (s == CB_OK) s = get_f32(f, "head.out.b", c->num_labels, 0, &w->head_out.b, err);
+    }
     if (s != CB_OK) return s;
     w->layers = calloc((size_t)c->num_layers, sizeof *w->layers);
     if (!w->layers) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %d layers", c->num_layers);

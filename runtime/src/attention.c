@@ -6,9 +6,10 @@
  * extensions, so the same source becomes AVX, SSE, NEON or wasm SIMD). No
  * floating-point sum is reordered across vector lanes except the softmax
  * total, so results do not depend on the batch or thread layout. On x86-64 the
- * task is compiled for x86-64-v3 (AVX2 + FMA) and for the baseline, and the
- * CPU picks at load time (GCC's target_clones): the library itself is built
- * for any x86-64. */
+ * task is compiled for x86-64-v3 (AVX2) and for the baseline, and the CPU
+ * picks at load time (GCC's target_clones): the library itself is built for
+ * any x86-64. Without FMA contraction (CMakeLists.txt), so both clones, ARM
+ * and WebAssembly compute the same bits. */
 #include "attention.h"
 
 #include <math.h>

@@ -1,8 +1,10 @@
 /* simd.h: the eight-float vector type the hand-written kernels use (GCC and
  * Clang vector extensions: AVX, SSE, NEON or wasm SIMD from one source), its
  * helpers, and CB_MULTIVERSION, which on x86-64 Linux compiles a function for
- * x86-64-v3 (AVX2 + FMA) and for the baseline and lets the CPU pick at load
- * time, since the library itself is built for any x86-64. */
+ * x86-64-v3 (AVX2) and for the baseline and lets the CPU pick at load time,
+ * since the library itself is built for any x86-64. The library is compiled
+ * without floating-point contraction: every helper here is a fixed sequence
+ * of IEEE operations, the same bits on every CPU. */
 #ifndef CB_SIMD_H
 #define CB_SIMD_H
 

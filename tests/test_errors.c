@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cbm_writer.h"
+#include "model_file.h"
 #include "support.h"
 
 static cb_status load_bytes(const void *data, size_t size, int skip_checksum, cb_error *err)
@@ -111,6 +113,81 @@ Test(model_file, damaged_metadata_without_checksum)
     }
     cr_expect(failures > 0, "damage was noticed at least sometimes");
     free(copy);
+    free(bytes);
+    free(path);
+}
+
+/* The image of `f` again, with tensor `victim` stored as int8 rows (all 0,
+ * scale 1) instead of float32: a well-formed file whose tensor has a type its
+ * reader may not expect. */
+static uint8_t *retyped_image(const cb_model_file *f, const char *victim, size_t *out_size)
+{
+    cb_writer w = { 0 };
+    cb_error err;
+    for (size_t i = 0; i < f->n_tensors; i++) {
+        const cb_tensor *t = &f->tensors[i];
+        if (strcmp(t->name, victim) == 0) {
+            const size_t rows = (size_t)t->shape[0], cols = (size_t)t->shape[1];
+            int8_t *q = calloc(rows * cols, 1);
+            float *scale = malloc(rows * sizeof *scale);
+            cr_assert(q && scale);
+            for (size_t r = 0; r < rows; r++) scale[r] = 1.0f;
+            char sname[96];
+            snprintf(sname, sizeof sname, "%s.scale", t->name);
+            cr_assert_eq(cb_writer_add(&w, t->name, CBM_I8, 2, t->shape, q, rows * cols, &err), CB_OK);
+            cr_assert_eq(cb_writer_add(&w, sname, CBM_F32, 1, t->shape, scale, rows * sizeof *scale, &err), CB_OK);
+        } else {
+            void *copy = malloc(t->size ? t->size : 1);
+            cr_assert(copy);
+            memcpy(copy, t->data, t->size);
+            cr_assert_eq(cb_writer_add(&w, t->name, t->dtype, t->n_dims, t->shape, copy, t->size, &err), CB_OK);
+        }
+    }
+    cJSON *meta = cJSON_Duplicate(f->meta, 1);
+    uint8_t *out = NULL;
+    cr_assert_eq(cb_writer_finish(&w, meta, &out, out_size, &err), CB_OK, "%s", err.message);
+    cJSON_Delete(meta);
+    cb_writer_release(&w);
+    return out;
+}
+
+/* Every float32 matrix of a model, stored as int8 instead: the loader either
+ * refuses the file (CB_ERR_MODEL_FORMAT) or scores with it; it never reads
+ * the tensor as the type it expected (AddressSanitizer would see the reads
+ * past an int8 tensor read as float32). The classification output layer is
+ * computed as float32 only, so that one must be refused. */
+Test(model_file, tensor_stored_as_another_type)
+{
+    char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
+    size_t size;
+    char *bytes = cbt_read(path, &size);
+    cb_model_file f;
+    cb_error err;
+    cr_assert_eq(cb_model_file_parse((const uint8_t *)bytes, size, 1, &f, &err), CB_OK, "%s", err.message);
+    const cb_pair pair = { "a question", CB_NUL_TERMINATED, "an answer", CB_NUL_TERMINATED };
+    int refused = 0, loaded = 0;
+    for (size_t i = 0; i < f.n_tensors; i++) {
+        const cb_tensor *t = &f.tensors[i];
+        if (t->dtype != CBM_F32 || t->n_dims != 2) continue;
+        size_t img_size;
+        uint8_t *img = retyped_image(&f, t->name, &img_size);
+        cb_model *m = NULL;
+        const cb_status s = cb_model_load_buffer(img, img_size, NULL, &m, &err);
+        if (s == CB_OK) {
+            float score;
+            cr_expect_eq(cb_predict(m, &pair, 1, NULL, &score, &err), CB_OK, "%s as int8: %s", t->name, err.message);
+            cb_model_free(m);
+            loaded++;
+        } else {
+            cr_expect_eq(s, CB_ERR_MODEL_FORMAT, "%s as int8: status %d (%s)", t->name, s, err.message);
+            cr_expect(strstr(err.message, t->name) != NULL, "the message names %s: %s", t->name, err.message);
+            refused++;
+        }
+        if (strcmp(t->name, "head.out.w") == 0) cr_expect_neq(s, CB_OK, "head.out.w as int8 must be refused");
+        free(img);
+    }
+    cr_expect(loaded > 0 && refused > 0, "%d loaded, %d refused", loaded, refused);
+    cb_model_file_release(&f);
     free(bytes);
     free(path);
 }

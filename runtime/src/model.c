@@ -12,6 +12,7 @@
 #include "convert.h"
 #include "error.h"
 #include "tokenizer_meta.h"
+#include "weights_cache.h"
 
 /* Everything after the image is in place: config, tokenizer, weights, and one
  * workspace made up front so that XNNPACK packs the weights at load time. */
@@ -45,17 +46,12 @@ static cb_status finish_load(cb_model *m, const cb_load_options *opts, cb_error 
     if ((s = cb_encoder_weights_bind(&m->file, &m->config, &m->weights, err))) return s;
 
     if ((s = cb_xnn_check(xnn_initialize(NULL), "initialization", err))) return s;
-    if ((s = cb_xnn_check(xnn_create_weights_cache(&m->weights_cache), "creating the weights cache", err))) return s;
+    if ((s = cb_weights_cache_create(&m->weights_cache, err))) return s;
     m->n_threads = opts && opts->n_threads > 1 ? opts->n_threads : 1;
     cb_workspace *ws;
     if ((s = cb_workspace_create(&m->config, &m->weights, m->n_threads, m->weights_cache, &ws, err))) return s;
-    /* Soft finalisation: later workspaces find every matrix already packed. */
-    s = cb_xnn_check(xnn_finalize_weights_cache(m->weights_cache, xnn_weights_cache_finalization_kind_soft),
-                     "finalizing the weights cache", err);
-    if (s != CB_OK) {
-        cb_workspace_free(ws);
-        return s;
-    }
+    /* Every matrix is packed now; later workspaces only look them up. */
+    cb_weights_cache_seal(m->weights_cache);
     cb_model_release_workspace(m, ws);
     return CB_OK;
 }
@@ -173,7 +169,7 @@ void cb_model_free(cb_model *m)
     if (!m) return;
     for (size_t i = 0; i < m->n_idle; i++) cb_workspace_free(m->idle[i]);
     free(m->idle);
-    if (m->weights_cache) xnn_delete_weights_cache(m->weights_cache);
+    cb_weights_cache_free(m->weights_cache);
     cb_encoder_weights_release(&m->weights);
     cb_tokenizer_free(m->tokenizer);
     free(m->added_ids);

@@ -132,7 +132,7 @@ Test(reference, file_equals_folder)
  * (per-row activation quantisation must not see the other rows of a batch)
  * and a float32 one; 128 tokens per pair give the batches different lengths
  * and keep this affordable under emulation (tools/aarch64/test.sh). */
-Test(batching, sizes_and_threads_agree, .timeout = 600)
+Test(batching, sizes_and_threads_agree, .timeout = 300)
 {
     static const struct { const char *name; cb_dtype dtype; } models[] = {
         { "bert-minilm-h384", CB_DTYPE_INT8 }, { "bert-nli-3label", CB_DTYPE_F32 }

@@ -7,8 +7,10 @@ also compared byte for byte), then scores every case of reference.json with
 `crossbyte predict --raw --max-length <the case's>`. The aarch64 CLI runs under
 `qemu-aarch64 -cpu <model>` for every CPU model given. Checked per fixture,
 case and CPU model:
-  - every logit within --tol (default 1e-3) of the x86 build's (the sigmoid
-    scores of one-label models then agree within tol/4);
+  - every logit within --tol of the x86 build's (default 1e-6: the builds
+    compute the same bits, since the library has no FMA contraction and does
+    its own activation quantisation, so only printing could differ; measured
+    difference 0 on every fixture, both CPU models);
   - the same ranking: for every label, the pairs sorted by score (ties by
     index) come in the same order.
 
@@ -55,7 +57,7 @@ def main():
     ap.add_argument("--cpu", action="append", help="qemu CPU model (repeatable); default cortex-a72, cortex-a76")
     ap.add_argument("--qemu", default="qemu-aarch64")
     ap.add_argument("--fixtures", default=os.path.join(HERE, "..", "fixtures"))
-    ap.add_argument("--tol", type=float, default=1e-3)
+    ap.add_argument("--tol", type=float, default=1e-6)
     a = ap.parse_args()
     cpus = a.cpu or ["cortex-a72", "cortex-a76"]
     passed = failed = skipped = 0

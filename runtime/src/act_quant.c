@@ -13,6 +13,7 @@
 #include "ops.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "simd.h"
 
@@ -25,6 +26,9 @@ typedef struct quantize_task {
  * and removing 1.5 * 2^23 leaves no fraction bits. Not reassociated without
  * -ffast-math, which the library is never built with. */
 #define CB_ROUND_MAGIC 12582912.0f
+
+typedef int8_t v8c __attribute__((vector_size(8)));
+typedef int8_t v32c __attribute__((vector_size(32)));
 
 CB_MULTIVERSION
 static void quantize_row(void *ctx, size_t r)
@@ -64,13 +68,16 @@ static void quantize_row(void *ctx, size_t r)
     q->params[r].zero_point = zp;
     q->params[r].scale = 1.0f / inv;
 
-    const v8f vinv = splat8(inv), vmagic = splat8(CB_ROUND_MAGIC);
-    const v8f vmin = splat8(-128.0f - (float)zp), vmax = splat8(127.0f - (float)zp);
+    const v8f vinv = splat8(inv), vmagic = splat8(CB_ROUND_MAGIC), vzp = splat8((float)zp);
+    const v8f vmin = splat8(-128.0f), vmax = splat8(127.0f);
     for (size_t i = 0; i < n8; i += 8) {
-        v8f v = (load8(x + i) * vinv + vmagic) - vmagic;
+        v8f v = ((load8(x + i) * vinv + vmagic) - vmagic) + vzp;  /* integers: the + zp is exact */
         v = min8(max8(v, vmin), vmax);  /* the extremes may round half a level out */
-        const v8i iv = __builtin_convertvector(v, v8i) + zp;
-        for (int k = 0; k < 8; k++) out[i + k] = (int8_t)iv[k];
+        /* The low byte of each int32 lane (values are in [-128, 127]):
+         * a byte shuffle, where a converting cast becomes scalar code. */
+        const v32c b = (v32c)__builtin_convertvector(v, v8i);
+        const v8c c = __builtin_shufflevector(b, b, 0, 4, 8, 12, 16, 20, 24, 28);
+        memcpy(out + i, &c, sizeof c);
     }
     for (size_t i = n8; i < n; i++) {
         float v = (x[i] * inv + CB_ROUND_MAGIC) - CB_ROUND_MAGIC;

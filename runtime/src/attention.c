@@ -35,7 +35,8 @@ size_t cb_attention_scratch_floats(size_t max_len, size_t head_dim)
            + head_dim * ROWS    /* query block [d, ROWS] */
            + max_len * d_pad    /* relative terms: K rows [n, d_pad] */
            + 4 * max_len * d_pad /* gathered relk and relq rows [2n, d_pad] each */
-           + d_pad;             /* one scaled query row */
+           + d_pad              /* one scaled query row */
+           + 3 * d_pad;         /* this head's Q, K, V biases */
 }
 
 CB_MULTIVERSION
@@ -56,6 +57,13 @@ static void attention_task(void *ctx, size_t thread, size_t task)
     float *qrow = pq + 2 * n * d_pad;                       /* [d_pad] */
     const float scale = a->scale;
     const int rel = a->relk || a->relq;
+    /* This head's Q, K and V biases (zeros when the projection added them). */
+    float *bq = qrow + d_pad, *bk = bq + d_pad, *bv = bk + d_pad;  /* [d_pad] each */
+    for (size_t c = 0; c < d; c++) {
+        bq[c] = a->bias ? a->bias[head * d + c] : 0.0f;
+        bk[c] = a->bias ? a->bias[(size_t)a->hidden + head * d + c] : 0.0f;
+        bv[c] = a->bias ? a->bias[2 * (size_t)a->hidden + head * d + c] : 0.0f;
+    }
     if (rel) {
         /* Row t of pk/pq is relative distance i - j = t - (n - 1); HF clamps
          * the table index to the attention span min(n, R). */
@@ -70,17 +78,17 @@ static void attention_task(void *ctx, size_t thread, size_t task)
             if (a->relq) memcpy(pq + t * d_pad, a->relq + at, d * sizeof(float));
         }
         for (size_t j = 0; j < n; j++) {
-            memcpy(kp + j * d_pad, k + j * stride, d * sizeof(float));
+            for (size_t c = 0; c < d; c++) kp[j * d_pad + c] = k[j * stride + c] + bk[c];
             memset(kp + j * d_pad + d, 0, (d_pad - d) * sizeof(float));
         }
     }
 
     for (size_t c = 0; c < d; c++) {
-        for (size_t j = 0; j < n; j++) kt[c * n_pad + j] = k[j * stride + c];
+        for (size_t j = 0; j < n; j++) kt[c * n_pad + j] = k[j * stride + c] + bk[c];
         for (size_t j = n; j < n_pad; j++) kt[c * n_pad + j] = 0.0f;
     }
     for (size_t j = 0; j < n; j++) {
-        memcpy(vp + j * d_pad, v + j * stride, d * sizeof(float));
+        for (size_t c = 0; c < d; c++) vp[j * d_pad + c] = v[j * stride + c] + bv[c];
         memset(vp + j * d_pad + d, 0, (d_pad - d) * sizeof(float));
     }
 
@@ -88,7 +96,7 @@ static void attention_task(void *ctx, size_t thread, size_t task)
         const size_t rows = n - i0 < ROWS ? n - i0 : ROWS;
         /* This block's query rows, scaled, transposed, missing rows zero. */
         for (size_t c = 0; c < d; c++)
-            for (size_t r = 0; r < ROWS; r++) qt[c * ROWS + r] = r < rows ? q[(i0 + r) * stride + c] * scale : 0.0f;
+            for (size_t r = 0; r < ROWS; r++) qt[c * ROWS + r] = r < rows ? (q[(i0 + r) * stride + c] + bq[c]) * scale : 0.0f;
         /* Scores: a ROWS x 16 tile of Q K^T per step, summed over the head dims. */
         for (size_t j0 = 0; j0 < n_pad; j0 += COLS) {
             v8f acc[ROWS][2];
@@ -112,7 +120,7 @@ static void attention_task(void *ctx, size_t thread, size_t task)
         for (size_t r = 0; rel && r < rows; r++) {
             const size_t i = i0 + r;
             memset(qrow, 0, d_pad * sizeof(float));
-            for (size_t c = 0; c < d; c++) qrow[c] = q[i * stride + c] * scale;
+            for (size_t c = 0; c < d; c++) qrow[c] = (q[i * stride + c] + bq[c]) * scale;
             for (size_t j = 0; j < n; j++) {
                 const size_t t = i + n - 1 - j;
                 v8f acc = splat8(0.0f);

@@ -24,6 +24,7 @@ typedef struct cb_attention_args {
      * already scaled) [2R, H]. */
     const float *relk, *relq;
     int max_rel;             /* R */
+    const float *bias;       /* [3H] added to qkv's rows as they are read, or NULL */
 } cb_attention_args;
 
 size_t cb_attention_scratch_floats(size_t max_len, size_t head_dim);

@@ -286,14 +286,16 @@ static void embed(const cb_workspace *ws, const cb_batch *b, float *out)
             if (w->pos.data) table_add(&w->pos, (size_t)(c->position_offset + i), E, row);
         }
     }
-    cb_layernorm_rows(out, NULL, w->emb_ln_w, w->emb_ln_b, b->n_tokens, (int)E, c->layer_norm_eps, ws->pool);
+    cb_layernorm_rows(out, NULL, NULL, w->emb_ln_w, w->emb_ln_b, b->n_tokens, (int)E, c->layer_norm_eps, ws->pool);
 }
 
-static void feed_forward_act(cb_workspace *ws, float *ff, size_t rows)
+/* bias: what the up-projection left to add (int8), or NULL. A float32
+ * up-projection has applied a ReLU itself. */
+static void feed_forward_act(cb_workspace *ws, float *ff, const float *bias, size_t rows)
 {
     const cb_model_config *c = ws->c;
-    if (c->hidden_act == CB_ACT_RELU) return; /* done by the fully-connected layer */
-    cb_activation_apply(c->hidden_act, ff, rows * (size_t)c->intermediate_size, ws->pool);
+    if (c->hidden_act == CB_ACT_RELU && !bias) return;
+    cb_activation_rows(c->hidden_act, ff, bias, rows, (size_t)c->intermediate_size, ws->pool);
 }
 
 /* dense -> activation -> out on each pair's first token; a few rows only, so
@@ -318,7 +320,7 @@ static void head(const cb_workspace *ws, const cb_batch *b, const float *x, floa
             }
             h[o] = acc + w->head_dense.b[o];
         }
-        cb_activation_apply(c->head_act, h, (size_t)H, NULL);
+        cb_activation_rows(c->head_act, h, NULL, 1, (size_t)H, NULL);
         for (int o = 0; o < L; o++) {
             const float *wr = (const float *)w->head_out.w + (size_t)o * H;
             float acc = 0.0f;
@@ -339,6 +341,7 @@ cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits,
     if (ws->w->has_proj) {
         embed(ws, b, ws->emb);
         if ((s = cb_linear_run(&ws->proj, &ws->q_emb, ws->emb, x, rows, ws->pool, err))) return s;
+        cb_add_bias_rows(x, cb_linear_unapplied_bias(&ws->proj), rows, (size_t)c->hidden_size, ws->pool);
     } else {
         embed(ws, b, x);
     }
@@ -354,16 +357,19 @@ cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits,
         if ((s = cb_linear_run(&o[OP_QKV], &ws->q_hidden, x, ws->qkv, rows, ws->pool, err))) return s;
         att.relk = l->relk;
         att.relq = l->relq;
+        att.bias = cb_linear_unapplied_bias(&o[OP_QKV]);
         cb_attention(&att, ws->pool);
         if ((s = cb_linear_run(&o[OP_AO], &ws->q_hidden, ws->ctx, tmp, rows, ws->pool, err))) return s;
-        cb_layernorm_rows(tmp, x, l->ln1_w, l->ln1_b, rows, c->hidden_size, c->layer_norm_eps, ws->pool);
+        cb_layernorm_rows(tmp, cb_linear_unapplied_bias(&o[OP_AO]), x, l->ln1_w, l->ln1_b, rows, c->hidden_size,
+                          c->layer_norm_eps, ws->pool);
         float *swap = x;
         x = tmp;
         tmp = swap;
         if ((s = cb_linear_run(&o[OP_UP], &ws->q_hidden, x, ws->ff, rows, ws->pool, err))) return s;
-        feed_forward_act(ws, ws->ff, rows);
+        feed_forward_act(ws, ws->ff, cb_linear_unapplied_bias(&o[OP_UP]), rows);
         if ((s = cb_linear_run(&o[OP_DOWN], &ws->q_inter, ws->ff, tmp, rows, ws->pool, err))) return s;
-        cb_layernorm_rows(tmp, x, l->ln2_w, l->ln2_b, rows, c->hidden_size, c->layer_norm_eps, ws->pool);
+        cb_layernorm_rows(tmp, cb_linear_unapplied_bias(&o[OP_DOWN]), x, l->ln2_w, l->ln2_b, rows, c->hidden_size,
+                          c->layer_norm_eps, ws->pool);
         swap = x;
         x = tmp;
         tmp = swap;

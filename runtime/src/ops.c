@@ -22,8 +22,7 @@ cb_status cb_linear_create(cb_linear_op *op, const cb_linear_weights *w, int fus
 {
     op->weights = w;
     op->fc = NULL;
-    op->relu = fuse_relu;
-    const float lo = fuse_relu ? 0.0f : -INFINITY;
+    const float lo = fuse_relu && !w->int8 ? 0.0f : -INFINITY;
     enum xnn_status st;
     if (w->int8) {
         /* No bias and no clamp inside XNNPACK: its int8 kernels add the bias
@@ -46,26 +45,9 @@ void cb_linear_destroy(cb_linear_op *op)
     op->fc = NULL;
 }
 
-typedef struct bias_task {
-    float *y;
-    const float *b;
-    size_t width;
-    int relu;
-} bias_task;
-
-CB_MULTIVERSION
-static void add_bias_row(void *ctx, size_t r)
+const float *cb_linear_unapplied_bias(const cb_linear_op *op)
 {
-    const bias_task *t = ctx;
-    const size_t n = t->width, n8 = n / 8 * 8;
-    float *y = t->y + r * n;
-    if (t->relu) {
-        for (size_t i = 0; i < n8; i += 8) store8(y + i, max8(load8(y + i) + load8(t->b + i), splat8(0.0f)));
-        for (size_t i = n8; i < n; i++) y[i] = y[i] + t->b[i] > 0.0f ? y[i] + t->b[i] : 0.0f;
-    } else {
-        for (size_t i = 0; i < n8; i += 8) store8(y + i, load8(y + i) + load8(t->b + i));
-        for (size_t i = n8; i < n; i++) y[i] += t->b[i];
-    }
+    return op->weights->int8 ? op->weights->b : NULL;
 }
 
 cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float *y, size_t rows,
@@ -85,8 +67,6 @@ cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float
                           err)) ||
         (s = cb_xnn_check(xnn_run_operator(op->fc, pool), "int8 fc run", err)))
         return s;
-    bias_task t = { y, op->weights->b, (size_t)op->weights->out, op->relu };
-    pthreadpool_parallelize_1d(pool, add_bias_row, &t, rows, 0);
     return CB_OK;
 }
 
@@ -128,7 +108,7 @@ void cb_quantizer_destroy(cb_quantizer *q)
 
 typedef struct layernorm_task {
     float *x;
-    const float *residual, *gamma, *beta;
+    const float *bias, *residual, *gamma, *beta;
     int width;
     float eps;
 } layernorm_task;
@@ -141,6 +121,10 @@ static void layernorm_row(void *ctx, size_t r)
     const layernorm_task *t = ctx;
     const size_t n = (size_t)t->width, n8 = n / 8 * 8;
     float *x = t->x + r * n;
+    if (t->bias) {
+        for (size_t i = 0; i < n8; i += 8) store8(x + i, load8(x + i) + load8(t->bias + i));
+        for (size_t i = n8; i < n; i++) x[i] += t->bias[i];
+    }
     if (t->residual) {
         const float *res = t->residual + r * n;
         for (size_t i = 0; i < n8; i += 8) store8(x + i, load8(x + i) + load8(res + i));
@@ -164,20 +148,19 @@ static void layernorm_row(void *ctx, size_t r)
     for (size_t i = n8; i < n; i++) x[i] = (x[i] - mean) * inv * t->gamma[i] + t->beta[i];
 }
 
-void cb_layernorm_rows(float *x, const float *residual, const float *gamma, const float *beta, size_t rows,
-                       int width, float eps, pthreadpool_t pool)
+void cb_layernorm_rows(float *x, const float *bias, const float *residual, const float *gamma, const float *beta,
+                       size_t rows, int width, float eps, pthreadpool_t pool)
 {
-    layernorm_task t = { x, residual, gamma, beta, width, eps };
+    layernorm_task t = { x, bias, residual, gamma, beta, width, eps };
     pthreadpool_parallelize_1d(pool, layernorm_row, &t, rows, 0);
 }
 
 typedef struct act_task {
     float *x;
-    size_t n;
+    const float *bias;
+    size_t width;
     cb_act_fn fn;
 } act_task;
-
-#define ACT_TILE 4096
 
 /* erf-based GELU, x/2 (1 + erf(x/sqrt 2)), as XNNPACK's f32-vgelu kernels
  * compute it (rational 12/10 interpolant, within a few ulp; BSD-licensed
@@ -229,22 +212,49 @@ CB_KERNEL v8f act8(cb_act_fn fn, v8f x)
 }
 
 CB_MULTIVERSION
-static void act_tile(void *ctx, size_t tile)
+static void act_row(void *ctx, size_t r)
 {
     const act_task *t = ctx;
-    const size_t begin = tile * ACT_TILE, end = begin + ACT_TILE < t->n ? begin + ACT_TILE : t->n;
-    size_t i = begin;
-    for (; i + 8 <= end; i += 8) store8(t->x + i, act8(t->fn, load8(t->x + i)));
-    if (i < end) { /* the tail through the same kernel, so every element gets the same arithmetic */
+    const size_t n = t->width, n8 = n / 8 * 8;
+    float *x = t->x + r * n;
+    if (t->bias) {
+        for (size_t i = 0; i < n8; i += 8) store8(x + i, act8(t->fn, load8(x + i) + load8(t->bias + i)));
+    } else {
+        for (size_t i = 0; i < n8; i += 8) store8(x + i, act8(t->fn, load8(x + i)));
+    }
+    if (n8 < n) { /* the tail through the same kernel, so every element gets the same arithmetic */
         float tmp[8] = { 0 };
-        memcpy(tmp, t->x + i, (end - i) * sizeof *tmp);
+        for (size_t i = n8; i < n; i++) tmp[i - n8] = t->bias ? x[i] + t->bias[i] : x[i];
         store8(tmp, act8(t->fn, load8(tmp)));
-        memcpy(t->x + i, tmp, (end - i) * sizeof *tmp);
+        memcpy(x + n8, tmp, (n - n8) * sizeof *tmp);
     }
 }
 
-void cb_activation_apply(cb_act_fn fn, float *x, size_t n, pthreadpool_t pool)
+void cb_activation_rows(cb_act_fn fn, float *x, const float *bias, size_t rows, size_t width, pthreadpool_t pool)
 {
-    act_task t = { x, n, fn };
-    pthreadpool_parallelize_1d(pool, act_tile, &t, (n + ACT_TILE - 1) / ACT_TILE, 0);
+    act_task t = { x, bias, width, fn };
+    pthreadpool_parallelize_1d(pool, act_row, &t, rows, 0);
+}
+
+typedef struct bias_task {
+    float *x;
+    const float *bias;
+    size_t width;
+} bias_task;
+
+CB_MULTIVERSION
+static void bias_row(void *ctx, size_t r)
+{
+    const bias_task *t = ctx;
+    const size_t n = t->width, n8 = n / 8 * 8;
+    float *x = t->x + r * n;
+    for (size_t i = 0; i < n8; i += 8) store8(x + i, load8(x + i) + load8(t->bias + i));
+    for (size_t i = n8; i < n; i++) x[i] += t->bias[i];
+}
+
+void cb_add_bias_rows(float *x, const float *bias, size_t rows, size_t width, pthreadpool_t pool)
+{
+    if (!bias) return;
+    bias_task t = { x, bias, width };
+    pthreadpool_parallelize_1d(pool, bias_row, &t, rows, 0);
 }

@@ -32,7 +32,6 @@ typedef struct cb_linear_weights {
 typedef struct cb_linear_op {
     const cb_linear_weights *weights;
     xnn_operator_t fc;
-    int relu;  /* clamp the output at 0 (after the bias) */
 } cb_linear_op;
 
 /* Dynamic int8 quantisation of activations (one scale and zero point per
@@ -44,15 +43,21 @@ typedef struct cb_quantizer {
     int width;
 } cb_quantizer;
 
-/* fuse_relu: clamp the output at 0 inside the operator (hidden_act relu). */
+/* fuse_relu: clamp the output at 0 inside the operator (hidden_act relu);
+ * float32 layers only: int8 ones leave bias and activation to the caller. */
 cb_status cb_linear_create(cb_linear_op *op, const cb_linear_weights *w, int fuse_relu,
                            xnn_weights_cache_t cache, cb_error *err);
 void cb_linear_destroy(cb_linear_op *op);
 
-/* y[rows, out] = x[rows, in] W^T + b. For int8 layers q must be the
- * quantizer of width `in` (x is quantised into it first). */
+/* y[rows, out] = x[rows, in] W^T, + b unless cb_linear_unapplied_bias says
+ * otherwise. For int8 layers q must be the quantizer of width `in` (x is
+ * quantised into it first). */
 cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float *y, size_t rows,
                         pthreadpool_t pool, cb_error *err);
+
+/* The bias the caller still has to add to cb_linear_run's output (int8
+ * layers: see ops.c), or NULL when the operator added it. */
+const float *cb_linear_unapplied_bias(const cb_linear_op *op);
 
 cb_status cb_quantizer_create(cb_quantizer *q, int width, cb_error *err);
 cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err);
@@ -60,14 +65,18 @@ cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err);
 void cb_quantize_rows(cb_quantizer *q, const float *x, size_t rows, pthreadpool_t pool);
 void cb_quantizer_destroy(cb_quantizer *q);
 
-/* x[r] = LayerNorm(x[r] + residual[r]) * gamma + beta for every row;
- * residual may be NULL. */
-void cb_layernorm_rows(float *x, const float *residual, const float *gamma, const float *beta, size_t rows,
-                       int width, float eps, pthreadpool_t pool);
+/* x[r] = LayerNorm(x[r] + bias + residual[r]) * gamma + beta for every row;
+ * bias and residual may be NULL. */
+void cb_layernorm_rows(float *x, const float *bias, const float *residual, const float *gamma, const float *beta,
+                       size_t rows, int width, float eps, pthreadpool_t pool);
 
-/* In-place activation over n floats. GELU uses erf as PyTorch's default.
- * Portable kernels: the same bits on every CPU (see gelu8 in ops.c). */
-void cb_activation_apply(cb_act_fn fn, float *x, size_t n, pthreadpool_t pool);
+/* x[r] = act(x[r] + bias) in place for rows of `width`; bias may be NULL.
+ * GELU uses erf as PyTorch's default. Portable kernels: the same bits on
+ * every CPU (see gelu8 in ops.c). */
+void cb_activation_rows(cb_act_fn fn, float *x, const float *bias, size_t rows, size_t width, pthreadpool_t pool);
+
+/* x[r] += bias for rows of `width`; nothing when bias is NULL. */
+void cb_add_bias_rows(float *x, const float *bias, size_t rows, size_t width, pthreadpool_t pool);
 
 /* XNNPACK status -> our error, naming the operation. */
 cb_status cb_xnn_check(enum xnn_status st, const char *what, cb_error *err);

@@ -124,7 +124,9 @@ cb_status cb_hf_read_config(const cJSON *config, int tokenizer_max_length, cb_mo
     c->num_heads = json_int(config, "num_attention_heads", 0);
     c->intermediate_size = json_int(config, "intermediate_size", 0);
     c->max_positions = json_int(config, "max_position_embeddings", 0);
-    c->type_vocab_size = json_int(config, "type_vocab_size", 0);
+    /* Missing fields take the config class's defaults, as transformers does:
+     * BertConfig and its kin have 2 token types, DebertaConfig 0. */
+    c->type_vocab_size = json_int(config, "type_vocab_size", a->deberta ? 0 : 2);
     if (c->vocab_size <= 0 || c->hidden_size <= 0 || c->embedding_size <= 0 || c->num_layers <= 0 ||
         c->num_heads <= 0 || c->intermediate_size <= 0 || c->max_positions <= 0 ||
         c->hidden_size % c->num_heads != 0)
@@ -142,7 +144,14 @@ cb_status cb_hf_read_config(const cJSON *config, int tokenizer_max_length, cb_mo
                         ? tokenizer_max_length : c->max_length_limit;
 
     const cJSON *eps = cJSON_GetObjectItemCaseSensitive(config, "layer_norm_eps");
-    c->layer_norm_eps = cJSON_IsNumber(eps) ? (float)eps->valuedouble : 1e-12f;
+    c->layer_norm_eps = cJSON_IsNumber(eps) ? (float)eps->valuedouble : a->deberta ? 1e-7f : 1e-12f;
+    /* BERT-family configs may ask for relative position embeddings in
+     * self-attention (Shaw et al.): not implemented, so refused rather than
+     * silently computed as absolute ones. */
+    const cJSON *pet = cJSON_GetObjectItemCaseSensitive(config, "position_embedding_type");
+    if (!a->deberta && cJSON_IsString(pet) && strcmp(pet->valuestring, "absolute") != 0)
+        return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "config.json: position_embedding_type %s is not supported",
+                       pet->valuestring);
     const cJSON *act = cJSON_GetObjectItemCaseSensitive(config, "hidden_act");
     const char *act_name = cJSON_IsString(act) ? act->valuestring : "gelu";
     if (!cb_act_fn_parse(act_name, &c->hidden_act) || c->hidden_act == CB_ACT_TANH)

@@ -255,6 +255,23 @@ Test(hf_folder, unsupported_architecture_is_named)
     free(dir);
 }
 
+/* Relative position embeddings in a BERT (position_embedding_type
+ * "relative_key") change the attention; the converter must refuse them, not
+ * compute absolute ones. */
+Test(hf_folder, relative_position_embeddings_are_refused)
+{
+    char *config = fixture_config_with("\"architectures\"",
+                                       "\"position_embedding_type\": \"relative_key\", \"architectures\"");
+    const char *keep[] = { "model.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json", NULL };
+    char *dir = scratch_folder("bert-tiny", keep, config);
+    cb_model *m = NULL;
+    cb_error err;
+    cr_expect_eq(cb_model_load(dir, NULL, &m, &err), CB_ERR_UNSUPPORTED_MODEL);
+    cr_expect(strstr(err.message, "relative_key") != NULL, "message: %s", err.message);
+    free(config);
+    free(dir);
+}
+
 Test(hf_folder, missing_vocabulary)
 {
     const char *keep[] = { "config.json", "model.safetensors", NULL };

@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets (tests/fuzz/) with clang, AddressSanitizer and
 # UBSan into build-fuzz/, and runs each for FUZZ_SECONDS (default 30):
 #   fuzz_tokenizer  two texts and a max_length, through the WordPiece tokenizer
+#                   (bert-tiny) and again through the byte-level BPE one (roberta-tiny)
 #   fuzz_model      damaged and truncated .cbm images, through the loader
 # A crash or sanitizer report fails the run and leaves the input in build-fuzz/.
 set -euo pipefail
@@ -23,10 +24,13 @@ for t in fuzz_tokenizer fuzz_model; do
   fi
 done
 [ -f "$out/bert-tiny.cbm" ] || build/crossbyte convert tests/fixtures/bert-tiny -o "$out/bert-tiny.cbm" >/dev/null
-mkdir -p "$out/corpus-tokenizer" "$out/corpus-model"
-echo "== fuzz_tokenizer ($seconds s)"
+mkdir -p "$out/corpus-tokenizer" "$out/corpus-tokenizer-bpe" "$out/corpus-model"
+echo "== fuzz_tokenizer, WordPiece (bert-tiny, $seconds s)"
 CB_FUZZ_MODEL=tests/fixtures/bert-tiny "$out/fuzz_tokenizer" "$out/corpus-tokenizer" -max_total_time="$seconds" \
   -max_len=4096 -artifact_prefix="$out/" -print_final_stats=1 2>&1 | tail -n 3
+echo "== fuzz_tokenizer, byte-level BPE (roberta-tiny, $seconds s)"
+CB_FUZZ_MODEL=tests/fixtures/roberta-tiny "$out/fuzz_tokenizer" "$out/corpus-tokenizer-bpe" -max_total_time="$seconds" \
+  -max_len=4096 -artifact_prefix="$out/bpe-" -print_final_stats=1 2>&1 | tail -n 3
 echo "== fuzz_model ($seconds s)"
 CB_FUZZ_CBM="$out/bert-tiny.cbm" "$out/fuzz_model" "$out/corpus-model" -max_total_time="$seconds" \
   -max_len=16384 -artifact_prefix="$out/" -print_final_stats=1 2>&1 | tail -n 3

@@ -3,10 +3,12 @@
  * Input layout: byte 0 chooses max_length (0..255, so the error path for
  * max_length < 3 is hit too), bytes 1-2 where text a ends; the rest is text a
  * then text b, raw (invalid UTF-8 included: it must be refused cleanly).
- * The spec is read once from a bert-tiny folder: $CB_FUZZ_MODEL, else
+ * The spec is read once from a model folder: $CB_FUZZ_MODEL (tools/fuzz.sh
+ * runs bert-tiny's WordPiece and roberta-tiny's byte-level BPE), else
  * $CB_FIXTURES/bert-tiny, else CB_FIXTURES_DIR/bert-tiny.
- * Checks beyond the sanitizers: a result fits max_length, starts with
- * [CLS], ends with [SEP], and every id is inside the vocabulary. */
+ * Checks beyond the sanitizers: a result fits max_length, starts and ends
+ * with the special tokens the empty pair gets ([CLS] ... [SEP], <s> ... </s>),
+ * and every id is inside the vocabulary. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +24,7 @@
 /* The fuzzer's one tokenizer, read-only after LLVMFuzzerInitialize. */
 static cb_hf_tokenizer g_hf;
 static cb_tokenizer *g_tok;
-static int32_t g_cls, g_sep;
+static int32_t g_first, g_last;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,8 +47,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz_tokenizer: %s\n", err.message);
         abort();
     }
-    g_cls = cb_tokenizer_token_id(g_tok, "[CLS]");
-    g_sep = cb_tokenizer_token_id(g_tok, "[SEP]");
+    int32_t ids[64], types[64];
+    int n = 0;
+    if (cb_tokenizer_encode_pair(g_tok, "", 0, "", 0, 64, ids, types, &n, &err) != CB_OK || n < 2) {
+        fprintf(stderr, "fuzz_tokenizer: the empty pair: %s\n", err.message);
+        abort();
+    }
+    g_first = ids[0];
+    g_last = ids[n - 1];
     return 0;
 }
 
@@ -68,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "unexpected status %d: %s\n", (int)rc, err.message);
         abort();
     }
-    if (n < 3 || n > max_length || ids[0] != g_cls || ids[n - 1] != g_sep) abort();
+    if (n < 3 || n > max_length || ids[0] != g_first || ids[n - 1] != g_last) abort();
     for (int i = 0; i < n; i++) {
         if (ids[i] < 0 || (uint32_t)ids[i] >= g_hf.spec.n_vocab || (types[i] != 0 && types[i] != 1)) abort();
     }

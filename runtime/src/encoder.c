@@ -200,11 +200,10 @@ cb_status cb_workspace_create(const cb_model_config *c, const cb_encoder_weights
             break;
     }
     if (s == CB_OK && w->has_proj) s = cb_linear_create(&ws->proj, &w->proj, 0, cache, err);
-    if (s == CB_OK) { /* cheap: buffers grow only when an int8 layer runs */
-        s = cb_quantizer_create(&ws->q_hidden, c->hidden_size, err);
-        if (s == CB_OK) s = cb_quantizer_create(&ws->q_inter, c->intermediate_size, err);
-        if (s == CB_OK) s = cb_quantizer_create(&ws->q_emb, c->embedding_size, err);
-    }
+    /* Cheap: the buffers grow only when an int8 layer runs. */
+    cb_quantizer_init(&ws->q_hidden, c->hidden_size);
+    cb_quantizer_init(&ws->q_inter, c->intermediate_size);
+    cb_quantizer_init(&ws->q_emb, c->embedding_size);
     if (s != CB_OK) {
         cb_workspace_free(ws);
         return s;

@@ -70,12 +70,10 @@ cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float
     return CB_OK;
 }
 
-cb_status cb_quantizer_create(cb_quantizer *q, int width, cb_error *err)
+void cb_quantizer_init(cb_quantizer *q, int width)
 {
-    (void)err;
     memset(q, 0, sizeof *q);
     q->width = width;
-    return CB_OK;
 }
 
 cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err)
@@ -121,14 +119,14 @@ static void layernorm_row(void *ctx, size_t r)
     const layernorm_task *t = ctx;
     const size_t n = (size_t)t->width, n8 = n / 8 * 8;
     float *x = t->x + r * n;
-    if (t->bias) {
-        for (size_t i = 0; i < n8; i += 8) store8(x + i, load8(x + i) + load8(t->bias + i));
-        for (size_t i = n8; i < n; i++) x[i] += t->bias[i];
-    }
-    if (t->residual) {
+    if (t->bias && t->residual) { /* one pass, same order: (x + bias) + residual */
         const float *res = t->residual + r * n;
-        for (size_t i = 0; i < n8; i += 8) store8(x + i, load8(x + i) + load8(res + i));
-        for (size_t i = n8; i < n; i++) x[i] += res[i];
+        for (size_t i = 0; i < n8; i += 8) store8(x + i, (load8(x + i) + load8(t->bias + i)) + load8(res + i));
+        for (size_t i = n8; i < n; i++) x[i] = (x[i] + t->bias[i]) + res[i];
+    } else if (t->bias || t->residual) {
+        const float *add = t->bias ? t->bias : t->residual + r * n;
+        for (size_t i = 0; i < n8; i += 8) store8(x + i, load8(x + i) + load8(add + i));
+        for (size_t i = n8; i < n; i++) x[i] += add[i];
     }
     v8f acc = splat8(0.0f);
     for (size_t i = 0; i < n8; i += 8) acc += load8(x + i);

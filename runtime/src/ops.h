@@ -59,7 +59,8 @@ cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float
  * layers: see ops.c), or NULL when the operator added it. */
 const float *cb_linear_unapplied_bias(const cb_linear_op *op);
 
-cb_status cb_quantizer_create(cb_quantizer *q, int width, cb_error *err);
+/* No allocation until cb_quantizer_reserve. */
+void cb_quantizer_init(cb_quantizer *q, int width);
 cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err);
 /* Quantises x[rows, width] into q (reserved for rows): act_quant.c. */
 void cb_quantize_rows(cb_quantizer *q, const float *x, size_t rows, pthreadpool_t pool);

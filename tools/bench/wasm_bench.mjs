@@ -215,7 +215,7 @@ function markdown(rows, meta, size) {
   L.push("`tools/bench/workload.json` (query × 100 passages in `rerank_order`, batches of 32; `pair128`: one");
   L.push(`128-token pair). ${meta.repeats} fresh processes per row, engines rotated; the median over processes of`);
   L.push(`each process's median pass (≥ ${meta.min_time} s of passes after a warm-up pass). Machine: ${meta.cpu}, 2 cores.`);
-  L.push("`tools/bench/wasm_bench.mjs` made this section.", "");
+  L.push(`\`tools/bench/wasm_bench.mjs\` made this section, at commit ${meta.commit}.`, "");
   L.push("| model | workload | crossbyte wasm int8, text → score (pairs/s) | ORT-web int8, ids → score (pairs/s) | ratio | ORT-web int8, text → score* (pairs/s) | ratio | load + first score, ms (ours / ORT) | peak RSS MiB (ours / ORT) |");
   L.push("|---|---|---|---|---|---|---|---|---|");
   for (const m of meta.models) {
@@ -318,9 +318,13 @@ async function main() {
     emver = execFileSync("emcc", ["--version"], { encoding: "utf8", env: { ...process.env, NODE_PATH: "/usr/share/nodejs" } }).match(/\d+\.\d+\.\d+/)[0];
   } catch {}
   const size = sizes();
+  let commit = "?";
+  try {
+    commit = execFileSync("git", ["-C", ROOT, "describe", "--always", "--dirty"], { encoding: "utf8" }).trim();
+  } catch {}
   const meta = {
     tool: "tools/bench/wasm_bench.mjs", date: new Date().toISOString(), node: process.version, ort_version: ortPkg.version,
-    emscripten: emver, cpu: cpus()[0]?.model ?? "?", repeats: a.repeats, min_time: a.minTime, models, sizes: size, score_diffs: scoreDiffs,
+    emscripten: emver, commit, cpu: cpus()[0]?.model ?? "?", repeats: a.repeats, min_time: a.minTime, models, sizes: size, score_diffs: scoreDiffs,
   };
   writeFileSync(a.json, JSON.stringify({ schema: "crossbyte-bench/1", meta, rows }, null, 1));
   const md = markdown(rows, meta, size);

@@ -4,6 +4,7 @@
 #include "json_reader.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,4 +147,73 @@ double cbt_num(const cJSON *arr, int i)
 double cbt_num2(const cJSON *arr, int i, int j)
 {
     return cbt_num(cJSON_GetArrayItem(arr, i), j);
+}
+
+void cbt_check_case(cb_model *m, const char *name, const char *how, const cJSON *c, int index, unsigned checks,
+                    double tol)
+{
+    const int max_length = cJSON_GetObjectItemCaseSensitive(c, "max_length")->valueint;
+    cbt_pairs cp = cbt_case_pairs(name, index);
+    const size_t n = cp.n;
+    const cJSON *ref_ids = cJSON_GetObjectItemCaseSensitive(c, "input_ids");
+    const cJSON *ref_types = cJSON_GetObjectItemCaseSensitive(c, "token_type_ids");
+    const cJSON *batch_logits = cJSON_GetObjectItemCaseSensitive(c, "batch_logits");
+    const cJSON *ce = cJSON_GetObjectItemCaseSensitive(c, "ce_predict");
+    cr_assert(n > 0 && cJSON_GetArraySize(ref_ids) == (int)n && cJSON_GetArraySize(batch_logits) == (int)n);
+    cr_assert(checks & (CBT_CHECK_LOGITS | CBT_CHECK_SCORES), "nothing to compare");
+    const int L = cb_model_num_labels(m);
+    int32_t *ids = malloc((size_t)max_length * sizeof *ids), *types = malloc((size_t)max_length * sizeof *types);
+    float *logits = malloc(n * (size_t)L * sizeof *logits), *scores = malloc(n * (size_t)L * sizeof *scores);
+    cr_assert(ids && types && logits && scores);
+    cb_error err;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t got;
+        cr_assert_eq(cb_tokenize(m, &cp.pairs[i], max_length, ids, types, (size_t)max_length, &got, &err), CB_OK,
+                     "%s (%s): %s", name, how, err.message);
+        const cJSON *want = cJSON_GetArrayItem(ref_ids, (int)i);
+        cr_assert_eq(got, (size_t)cJSON_GetArraySize(want), "%s (%s) max_length %d pair %zu: %zu tokens, want %d",
+                     name, how, max_length, i, got, cJSON_GetArraySize(want));
+        const cJSON *want_types = cJSON_GetArrayItem(ref_types, (int)i);
+        for (size_t t = 0; t < got; t++) {
+            cr_assert_eq(ids[t], (int32_t)cbt_num(want, (int)t), "%s (%s) pair %zu token %zu", name, how, i, t);
+            const int32_t want_type = cJSON_IsArray(want_types) ? (int32_t)cbt_num(want_types, (int)t) : 0;
+            cr_assert_eq(types[t], want_type, "%s (%s) pair %zu type %zu", name, how, i, t);
+        }
+    }
+    if (checks & CBT_CHECK_LOGITS) {
+        cb_predict_options raw = { .max_length = max_length, .activation = CB_ACTIVATION_NONE };
+        cr_assert_eq(cb_predict(m, cp.pairs, n, &raw, logits, &err), CB_OK, "%s: %s", name, err.message);
+    }
+    if (checks & CBT_CHECK_SCORES) {
+        cb_predict_options def = { .max_length = max_length };
+        cr_assert_eq(cb_predict(m, cp.pairs, n, &def, scores, &err), CB_OK, "%s: %s", name, err.message);
+    }
+    double worst_logit = 0, worst_score = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (int l = 0; l < L; l++) {
+            const size_t at = i * (size_t)L + (size_t)l;
+            if (checks & CBT_CHECK_LOGITS) {
+                const double want = cbt_num2(batch_logits, (int)i, l), d = fabs(logits[at] - want);
+                worst_logit = fmax(worst_logit, d);
+                cr_expect(d <= tol, "%s (%s) max_length %d pair %zu label %d: logit %.7f, HF %.7f", name, how,
+                          max_length, i, l, logits[at], want);
+            }
+            if (checks & CBT_CHECK_SCORES) {
+                const double want = L == 1 ? cbt_num(ce, (int)i) : cbt_num2(ce, (int)i, l), d = fabs(scores[at] - want);
+                worst_score = fmax(worst_score, d);
+                cr_expect(d <= tol, "%s (%s) max_length %d pair %zu label %d: predict %.7f, CrossEncoder.predict %.7f",
+                          name, how, max_length, i, l, scores[at], want);
+            }
+        }
+    }
+    fprintf(stderr, "%s (%s) max_length %d: %zu pairs", name, how, max_length, n);
+    if (checks & CBT_CHECK_LOGITS) fprintf(stderr, ", worst |logit - HF| %.2e", worst_logit);
+    if (checks & CBT_CHECK_SCORES) fprintf(stderr, ", worst |predict - CE| %.2e", worst_score);
+    fprintf(stderr, "\n");
+    cbt_pairs_free(&cp);
+    free(ids);
+    free(types);
+    free(logits);
+    free(scores);
 }

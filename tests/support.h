@@ -42,6 +42,20 @@ typedef struct cbt_pairs {
 cbt_pairs cbt_case_pairs(const char *fixture, int index);
 void cbt_pairs_free(cbt_pairs *p);
 
+/* What cbt_check_case compares besides token ids and types. */
+enum {
+    CBT_CHECK_LOGITS = 1,   /* raw logits against batch_logits */
+    CBT_CHECK_SCORES = 2,   /* default-activation predict against ce_predict */
+};
+
+/* Checks model m against case `index` (the cJSON object c) of fixture
+ * `name`'s reference.json: token ids and token types (a null type list means
+ * type 0, as RoBERTa's model sees), then what `checks` asks for, each value
+ * within tol. `how` names the load path in messages. Prints the worst
+ * differences. */
+void cbt_check_case(cb_model *m, const char *name, const char *how, const cJSON *c, int index, unsigned checks,
+                    double tol);
+
 /* float at [i] or [i][j] of a JSON array of numbers / arrays. */
 double cbt_num(const cJSON *arr, int i);
 double cbt_num2(const cJSON *arr, int i, int j);

@@ -11,67 +11,6 @@
 
 #define TOL 1e-4
 
-/* Checks one model against one reference case: token ids, and either raw
- * logits against batch_logits (raw) or default-activation scores against
- * ce_predict. */
-static void check_case(cb_model *m, const char *name, const cJSON *c, int index, int raw_logits)
-{
-    const int max_length = cJSON_GetObjectItemCaseSensitive(c, "max_length")->valueint;
-    cbt_pairs cp = cbt_case_pairs(name, index);
-    const cb_pair *pairs = cp.pairs;
-    const size_t n = cp.n;
-    const cJSON *ref_ids = cJSON_GetObjectItemCaseSensitive(c, "input_ids");
-    const cJSON *ref_types = cJSON_GetObjectItemCaseSensitive(c, "token_type_ids");
-    const cJSON *batch_logits = cJSON_GetObjectItemCaseSensitive(c, "batch_logits");
-    const cJSON *ce = cJSON_GetObjectItemCaseSensitive(c, "ce_predict");
-    const int L = cb_model_num_labels(m);
-    int32_t *ids = malloc((size_t)max_length * sizeof *ids), *types = malloc((size_t)max_length * sizeof *types);
-    float *logits = malloc(n * (size_t)L * sizeof *logits), *scores = malloc(n * (size_t)L * sizeof *scores);
-    cr_assert(ids && types && logits && scores);
-    cb_error err;
-
-    for (size_t i = 0; i < n; i++) {
-        size_t got;
-        cr_assert_eq(cb_tokenize(m, &pairs[i], max_length, ids, types, (size_t)max_length, &got, &err), CB_OK,
-                     "%s: %s", name, err.message);
-        const cJSON *want = cJSON_GetArrayItem(ref_ids, (int)i);
-        cr_assert_eq(got, (size_t)cJSON_GetArraySize(want), "%s max_length %d pair %zu: %zu tokens, want %d", name,
-                     max_length, i, got, cJSON_GetArraySize(want));
-        for (size_t t = 0; t < got; t++) {
-            cr_assert_eq(ids[t], (int32_t)cbt_num(want, (int)t), "%s pair %zu token %zu", name, i, t);
-            if (cJSON_IsArray(ref_types))
-                cr_assert_eq(types[t], (int32_t)cbt_num2(ref_types, (int)i, (int)t), "%s pair %zu type %zu", name, i, t);
-        }
-    }
-    if (raw_logits) {
-        cb_predict_options raw = { .max_length = max_length, .activation = CB_ACTIVATION_NONE };
-        cr_assert_eq(cb_predict(m, pairs, n, &raw, logits, &err), CB_OK, "%s: %s", name, err.message);
-    } else {
-        cb_predict_options def = { .max_length = max_length };
-        cr_assert_eq(cb_predict(m, pairs, n, &def, scores, &err), CB_OK, "%s: %s", name, err.message);
-    }
-    for (size_t i = 0; i < n; i++) {
-        for (int l = 0; l < L; l++) {
-            if (raw_logits) {
-                const double want = cbt_num2(batch_logits, (int)i, l);
-                cr_expect(fabs(logits[i * L + l] - want) <= TOL,
-                          "%s max_length %d pair %zu label %d: logit %.7f, HF %.7f", name, max_length, i, l,
-                          logits[i * L + l], want);
-            } else {
-                const double want_ce = L == 1 ? cbt_num(ce, (int)i) : cbt_num2(ce, (int)i, l);
-                cr_expect(fabs(scores[i * L + l] - want_ce) <= TOL,
-                          "%s max_length %d pair %zu label %d: predict %.7f, CrossEncoder.predict %.7f", name,
-                          max_length, i, l, scores[i * L + l], want_ce);
-            }
-        }
-    }
-    cbt_pairs_free(&cp);
-    free(ids);
-    free(types);
-    free(logits);
-    free(scores);
-}
-
 static void check_fixture(const char *name)
 {
     cJSON *ref = cbt_reference(name);
@@ -85,8 +24,9 @@ static void check_fixture(const char *name)
      * other way round for the next case. (Both paths give bit-identical
      * results: reference::file_equals_folder.) */
     cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(ref, "cases")) {
-        check_case(from_file, name, c, index, index % 2 == 0);
-        check_case(from_folder, name, c, index, index % 2 == 1);
+        const unsigned first = index % 2 == 0 ? CBT_CHECK_LOGITS : CBT_CHECK_SCORES;
+        cbt_check_case(from_file, name, ".cbm file", c, index, first, TOL);
+        cbt_check_case(from_folder, name, "folder", c, index, first ^ (CBT_CHECK_LOGITS | CBT_CHECK_SCORES), TOL);
         index++;
     }
     cb_model_free(from_file);

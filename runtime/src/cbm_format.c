@@ -30,11 +30,20 @@ int cbm_dtype_from_name(const char *name, cbm_dtype *out)
     return 0;
 }
 
+/* On little-endian CPUs (all the targets: x86, ARM, wasm) one unaligned
+ * load: GCC does not merge the byte loop below into one, and the checksum
+ * reads every byte of a model at load time. */
 static uint64_t load_le64(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+#else
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
     return v;
+#endif
 }
 
 static uint32_t load_le32(const uint8_t *p)

@@ -144,7 +144,10 @@ cb_status cb_hf_read_config(const cJSON *config, int tokenizer_max_length, cb_mo
                         ? tokenizer_max_length : c->max_length_limit;
 
     const cJSON *eps = cJSON_GetObjectItemCaseSensitive(config, "layer_norm_eps");
-    c->layer_norm_eps = cJSON_IsNumber(eps) ? (float)eps->valuedouble : a->deberta ? 1e-7f : 1e-12f;
+    const int has_eps = eps && !cJSON_IsNull(eps);
+    if (has_eps && !(cJSON_IsNumber(eps) && eps->valuedouble > 0 && eps->valuedouble < 1))
+        return cb_fail(err, CB_ERR_HF_FORMAT, "config.json: layer_norm_eps must be a number in (0, 1)");
+    c->layer_norm_eps = has_eps ? (float)eps->valuedouble : a->deberta ? 1e-7f : 1e-12f;
     /* BERT-family configs may ask for relative position embeddings in
      * self-attention (Shaw et al.): not implemented, so refused rather than
      * silently computed as absolute ones. */

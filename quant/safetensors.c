@@ -50,7 +50,9 @@ static cb_status parse_entry(const char *path, const cJSON *e, const uint8_t *da
     double count = 1;
     for (int i = 0; i < n; i++) {
         const cJSON *d = cJSON_GetArrayItem(shape, i);
-        if (!cJSON_IsNumber(d) || d->valuedouble < 0)
+        /* 2^53: beyond it a double is not an exact integer, and past int64_t's
+         * range the conversion below would be undefined. */
+        if (!cJSON_IsNumber(d) || !(d->valuedouble >= 0 && d->valuedouble <= 9007199254740992.0))
             return cb_fail(err, CB_ERR_HF_FORMAT, "%s: tensor %s: bad shape", path, t->name);
         t->shape[i] = (int64_t)d->valuedouble;
         count *= d->valuedouble;

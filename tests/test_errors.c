@@ -192,6 +192,52 @@ Test(model_file, tensor_stored_as_another_type)
     free(path);
 }
 
+/* Replaces, in the first `limit` bytes of buf, the first number after `key`
+ * that has at least strlen(value) characters by `value`, padded with spaces
+ * (JSON whitespace) so that nothing moves. Fails the test if none is found. */
+static void replace_number_after(char *buf, size_t limit, const char *key, const char *value)
+{
+    const size_t kl = strlen(key), vl = strlen(value);
+    for (size_t i = 0; i + kl < limit; i++) {
+        if (memcmp(buf + i, key, kl) != 0) continue;
+        size_t j = i + kl, digits = 0;
+        while (j + digits < limit && buf[j + digits] >= '0' && buf[j + digits] <= '9') digits++;
+        if (digits < vl) continue;
+        memset(buf + j, ' ', digits);
+        memcpy(buf + j, value, vl);
+        return;
+    }
+    cr_assert_fail("no number of %zu digits after %s", vl, key);
+}
+
+/* Tensor offsets and sizes that no integer type holds (1e30, and 1e999,
+ * which parses as infinity) are refused before any conversion: converting
+ * such a double to an integer is undefined, and the sanitizer build checks
+ * float-to-integer conversions. */
+Test(model_file, numbers_past_integer_range)
+{
+    char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
+    size_t size;
+    char *bytes = cbt_read(path, &size);
+    char *copy = malloc(size);
+    cr_assert(copy);
+    static const char *const keys[] = { "\"offset\":", "\"size\":" };
+    static const char *const values[] = { "1e999", "1e30" };
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t v = 0; v < 2; v++) {
+            memcpy(copy, bytes, size);
+            replace_number_after(copy, size < 65536 ? size : 65536, keys[k], values[v]);
+            cb_error err;
+            cr_expect_eq(load_bytes(copy, size, 1, &err), CB_ERR_MODEL_FORMAT, "%s%s: %s", keys[k], values[v],
+                         err.message);
+            cr_expect(strstr(err.message, "outside") != NULL, "%s%s: %s", keys[k], values[v], err.message);
+        }
+    }
+    free(copy);
+    free(bytes);
+    free(path);
+}
+
 Test(model_file, missing_file_and_not_a_model)
 {
     cb_model *m = NULL;
@@ -316,6 +362,49 @@ Test(hf_folder, malformed_config_and_weights)
     char dst[2048];
     snprintf(dst, sizeof dst, "%s/model.safetensors", dir);
     cbt_write(dst, data, n / 2);
+    cr_expect_eq(cb_model_load(dir, NULL, &m, &err), CB_ERR_HF_FORMAT, "%s", err.message);
+    cr_expect(strstr(err.message, "model.safetensors") != NULL, "message: %s", err.message);
+    free(data);
+    free(src);
+    free(dir);
+}
+
+/* Numbers a config.json or a safetensors header may hold but no float or
+ * integer field can: refused with the file named, not converted. */
+Test(hf_folder, numbers_past_their_type)
+{
+    const char *keep[] = { "model.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json", NULL };
+    static const char *const eps[] = { "1e300", "1e999", "-1", "\"x\"" };
+    for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
+        char to[64];
+        snprintf(to, sizeof to, "\"layer_norm_eps\": %s, \"architectures\"", eps[i]);
+        char *config = fixture_config_with("\"architectures\"", to);
+        char *dir = scratch_folder("bert-tiny", keep, config);
+        cb_model *m = NULL;
+        cb_error err;
+        cr_expect_eq(cb_model_load(dir, NULL, &m, &err), CB_ERR_HF_FORMAT, "layer_norm_eps %s: %s", eps[i],
+                     err.message);
+        cr_expect(strstr(err.message, "layer_norm_eps") != NULL, "message: %s", err.message);
+        free(config);
+        free(dir);
+    }
+
+    /* A shape dimension of 9e99 in model.safetensors (same length as 3000). */
+    const char *keep2[] = { "config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json", NULL };
+    char *dir = scratch_folder("bert-tiny", keep2, NULL);
+    char *src = cbt_fixture_path("bert-tiny", "model.safetensors");
+    size_t n;
+    char *data = cbt_read(src, &n);
+    char *at = NULL;
+    for (size_t i = 0; i + 6 < n && i < 65536 && !at; i++)
+        if (memcmp(data + i, "[3000,", 6) == 0) at = data + i + 1;
+    cr_assert(at != NULL, "the fixture's vocabulary dimension");
+    memcpy(at, "9e99", 4);
+    char dst[2048];
+    snprintf(dst, sizeof dst, "%s/model.safetensors", dir);
+    cbt_write(dst, data, n);
+    cb_model *m = NULL;
+    cb_error err;
     cr_expect_eq(cb_model_load(dir, NULL, &m, &err), CB_ERR_HF_FORMAT, "%s", err.message);
     cr_expect(strstr(err.message, "model.safetensors") != NULL, "message: %s", err.message);
     free(data);

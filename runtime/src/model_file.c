@@ -37,6 +37,11 @@ static cb_status parse_tensor(const cb_model_file *f, const cbm_header *h, const
     }
     if (offset->valuedouble < 0 || size->valuedouble < 0)
         return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: tensor %s has a negative offset", t->name);
+    /* Bounded before the conversion: a double past uint64_t's range (1e30,
+     * or inf from "1e999") has no defined conversion. */
+    if (offset->valuedouble > (double)h->data_size || size->valuedouble > (double)h->data_size)
+        return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: tensor %s lies outside the data section (truncated file?)",
+                       t->name);
     uint64_t off = (uint64_t)offset->valuedouble, sz = (uint64_t)size->valuedouble;
     if (sz != count * cbm_dtype_size(t->dtype))
         return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: tensor %s: size %llu does not match its shape",

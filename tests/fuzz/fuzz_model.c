@@ -2,8 +2,11 @@
  *
  * A random file would almost never get past the magic number, so the input
  * is applied to a valid image instead: its first four bytes choose where the
- * file is cut (truncation), the rest overwrites the image from its start (the
- * header, the metadata JSON and the first tensors, where all the parsing is).
+ * file is cut (truncation), the next four where the rest of the input
+ * overwrites the image. That place is within the header, the metadata JSON
+ * and the tensor table's reach (the first 64 KiB, where all the parsing is)
+ * and any offset is as cheap for the fuzzer as another: overwriting only
+ * from the start, libFuzzer's short inputs never got past the header.
  * The checksum is skipped, or every change would stop there. Whatever the
  * damage, loading must either fail with a status or give a model that scores
  * a pair. The valid image is a .cbm file named by $CB_FUZZ_CBM. */
@@ -43,12 +46,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 4) return 0;
-    uint32_t cut;
+    if (size < 8) return 0;
+    uint32_t cut, at;
     memcpy(&cut, data, 4);
+    memcpy(&at, data + 4, 4);
     const size_t n = g_size - (cut % 64 == 0 ? cut % (uint32_t)(g_size + 1) : 0);
     memcpy(g_work, g_image, g_size);
-    memcpy(g_work, data + 4, size - 4 < n ? size - 4 : n);
+    const size_t start = n ? at % (n < 65536 ? n : 65536) : 0, len = size - 8;
+    memcpy(g_work + start, data + 8, len < n - start ? len : n - start);
     cb_load_options o = { .skip_checksum = 1 };
     cb_model *m = NULL;
     cb_error err;

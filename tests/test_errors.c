@@ -22,11 +22,19 @@ static cb_status load_bytes(const void *data, size_t size, int skip_checksum, cb
     return s;
 }
 
-Test(model_file, truncated_at_many_points)
+/* The bytes of bert-tiny's float32 .cbm file (malloc'd). */
+static char *tiny_image(size_t *size)
 {
     char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
+    char *bytes = cbt_read(path, size);
+    free(path);
+    return bytes;
+}
+
+Test(model_file, truncated_at_many_points)
+{
     size_t size;
-    char *bytes = cbt_read(path, &size);
+    char *bytes = tiny_image(&size);
     const size_t cuts[] = { 0, 1, 7, 8, 63, 64, 65, 200, size / 3, size / 2, size - 64, size - 1 };
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         cb_error err;
@@ -45,14 +53,12 @@ Test(model_file, truncated_at_many_points)
     unlink(tpath);
     free(tpath);
     free(bytes);
-    free(path);
 }
 
 Test(model_file, flipped_bytes_fail_the_checksum)
 {
-    char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
     size_t size;
-    char *bytes = cbt_read(path, &size);
+    char *bytes = tiny_image(&size);
     for (size_t pos = 64; pos < size; pos += size / 97) {
         bytes[pos] ^= 0x20;
         cb_error err;
@@ -63,14 +69,12 @@ Test(model_file, flipped_bytes_fail_the_checksum)
     cb_error err;
     cr_assert_eq(load_bytes(bytes, size, 0, &err), CB_OK, "the unflipped file loads: %s", err.message);
     free(bytes);
-    free(path);
 }
 
 Test(model_file, bad_magic_and_version)
 {
-    char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
     size_t size;
-    char *bytes = cbt_read(path, &size);
+    char *bytes = tiny_image(&size);
     cb_error err;
     bytes[0] = 'X';
     cr_expect_eq(load_bytes(bytes, size, 0, &err), CB_ERR_MODEL_FORMAT);
@@ -80,7 +84,6 @@ Test(model_file, bad_magic_and_version)
     cr_expect_eq(load_bytes(bytes, size, 0, &err), CB_ERR_MODEL_VERSION);
     cr_expect(strstr(err.message, "version 99") != NULL, "message: %s", err.message);
     free(bytes);
-    free(path);
 }
 
 /* With the checksum skipped, damage reaches the parsers behind it: every
@@ -88,9 +91,8 @@ Test(model_file, bad_magic_and_version)
  * header and metadata, where parsing happens. */
 Test(model_file, damaged_metadata_without_checksum)
 {
-    char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
     size_t size;
-    char *bytes = cbt_read(path, &size);
+    char *bytes = tiny_image(&size);
     char *copy = malloc(size);
     cr_assert(copy);
     uint32_t rng = 12345;
@@ -114,7 +116,6 @@ Test(model_file, damaged_metadata_without_checksum)
     cr_expect(failures > 0, "damage was noticed at least sometimes");
     free(copy);
     free(bytes);
-    free(path);
 }
 
 /* The image of `f` again, with tensor `victim` stored as int8 rows (all 0,
@@ -158,9 +159,8 @@ static uint8_t *retyped_image(const cb_model_file *f, const char *victim, size_t
  * computed as float32 only, so that one must be refused. */
 Test(model_file, tensor_stored_as_another_type)
 {
-    char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
     size_t size;
-    char *bytes = cbt_read(path, &size);
+    char *bytes = tiny_image(&size);
     cb_model_file f;
     cb_error err;
     cr_assert_eq(cb_model_file_parse((const uint8_t *)bytes, size, 1, &f, &err), CB_OK, "%s", err.message);
@@ -189,7 +189,6 @@ Test(model_file, tensor_stored_as_another_type)
     cr_expect(loaded > 0 && refused > 0, "%d loaded, %d refused", loaded, refused);
     cb_model_file_release(&f);
     free(bytes);
-    free(path);
 }
 
 /* Replaces, in the first `limit` bytes of buf, the first number after `key`
@@ -216,9 +215,8 @@ static void replace_number_after(char *buf, size_t limit, const char *key, const
  * float-to-integer conversions. */
 Test(model_file, numbers_past_integer_range)
 {
-    char *path = cbt_converted("bert-tiny", CB_DTYPE_F32);
     size_t size;
-    char *bytes = cbt_read(path, &size);
+    char *bytes = tiny_image(&size);
     char *copy = malloc(size);
     cr_assert(copy);
     static const char *const keys[] = { "\"offset\":", "\"size\":" };
@@ -235,7 +233,6 @@ Test(model_file, numbers_past_integer_range)
     }
     free(copy);
     free(bytes);
-    free(path);
 }
 
 Test(model_file, missing_file_and_not_a_model)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "crossbyte.h"
+#include "fuzz_support.h"
 
 /* The fuzzer's pristine image and scratch copy, set up once. */
 static uint8_t *g_image, *g_work;
@@ -55,16 +56,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const size_t start = n ? at % (n < 65536 ? n : 65536) : 0, len = size - 8;
     memcpy(g_work + start, data + 8, len < n - start ? len : n - start);
     cb_load_options o = { .skip_checksum = 1 };
-    cb_model *m = NULL;
-    cb_error err;
-    cb_status s = cb_model_load_buffer(g_work, n, &o, &m, &err);
-    if (s == CB_OK) {
-        cb_pair p = { "a query", CB_NUL_TERMINATED, "a passage", CB_NUL_TERMINATED };
-        float scores[64];
-        if (cb_model_num_labels(m) <= 64) (void)cb_predict(m, &p, 1, NULL, scores, &err);
-        cb_model_free(m);
-    } else if (m != NULL || err.message[0] == '\0') {
-        abort(); /* a failure must leave no model and say why */
-    }
+    fuzz_load_and_score(g_work, n, &o);
     return 0;
 }

@@ -284,17 +284,28 @@ static char *fixture_config_with(const char *from, const char *to)
     return out;
 }
 
-Test(hf_folder, unsupported_architecture_is_named)
+/* bert-tiny with `from` replaced by `to` in its config.json must be refused
+ * with status `want` and a message naming `named`; the folder is returned
+ * (malloc'd) for further checks. */
+static char *expect_config_refused(const char *from, const char *to, cb_status want, const char *named)
 {
-    char *config = fixture_config_with("BertForSequenceClassification", "GPT2ForSequenceClassification");
+    char *config = fixture_config_with(from, to);
     const char *keep[] = { "model.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json", NULL };
     char *dir = scratch_folder("bert-tiny", keep, config);
     cb_model *m = NULL;
     cb_error err;
-    cr_expect_eq(cb_model_load(dir, NULL, &m, &err), CB_ERR_UNSUPPORTED_MODEL);
-    cr_expect(strstr(err.message, "GPT2ForSequenceClassification") != NULL, "message: %s", err.message);
-    cr_expect_eq(cb_convert(dir, "/dev/null", CB_DTYPE_F32, NULL, &err), CB_ERR_UNSUPPORTED_MODEL);
+    cr_expect_eq(cb_model_load(dir, NULL, &m, &err), want, "%s -> %s: %s", from, to, err.message);
+    cr_expect(strstr(err.message, named) != NULL, "message: %s", err.message);
     free(config);
+    return dir;
+}
+
+Test(hf_folder, unsupported_architecture_is_named)
+{
+    char *dir = expect_config_refused("BertForSequenceClassification", "GPT2ForSequenceClassification",
+                                      CB_ERR_UNSUPPORTED_MODEL, "GPT2ForSequenceClassification");
+    cb_error err;
+    cr_expect_eq(cb_convert(dir, "/dev/null", CB_DTYPE_F32, NULL, &err), CB_ERR_UNSUPPORTED_MODEL);
     free(dir);
 }
 
@@ -303,16 +314,9 @@ Test(hf_folder, unsupported_architecture_is_named)
  * compute absolute ones. */
 Test(hf_folder, relative_position_embeddings_are_refused)
 {
-    char *config = fixture_config_with("\"architectures\"",
-                                       "\"position_embedding_type\": \"relative_key\", \"architectures\"");
-    const char *keep[] = { "model.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json", NULL };
-    char *dir = scratch_folder("bert-tiny", keep, config);
-    cb_model *m = NULL;
-    cb_error err;
-    cr_expect_eq(cb_model_load(dir, NULL, &m, &err), CB_ERR_UNSUPPORTED_MODEL);
-    cr_expect(strstr(err.message, "relative_key") != NULL, "message: %s", err.message);
-    free(config);
-    free(dir);
+    free(expect_config_refused("\"architectures\"",
+                               "\"position_embedding_type\": \"relative_key\", \"architectures\"",
+                               CB_ERR_UNSUPPORTED_MODEL, "relative_key"));
 }
 
 Test(hf_folder, missing_vocabulary)
@@ -370,20 +374,11 @@ Test(hf_folder, malformed_config_and_weights)
  * integer field can: refused with the file named, not converted. */
 Test(hf_folder, numbers_past_their_type)
 {
-    const char *keep[] = { "model.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json", NULL };
     static const char *const eps[] = { "1e300", "1e999", "-1", "\"x\"" };
     for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
         char to[64];
         snprintf(to, sizeof to, "\"layer_norm_eps\": %s, \"architectures\"", eps[i]);
-        char *config = fixture_config_with("\"architectures\"", to);
-        char *dir = scratch_folder("bert-tiny", keep, config);
-        cb_model *m = NULL;
-        cb_error err;
-        cr_expect_eq(cb_model_load(dir, NULL, &m, &err), CB_ERR_HF_FORMAT, "layer_norm_eps %s: %s", eps[i],
-                     err.message);
-        cr_expect(strstr(err.message, "layer_norm_eps") != NULL, "message: %s", err.message);
-        free(config);
-        free(dir);
+        free(expect_config_refused("\"architectures\"", to, CB_ERR_HF_FORMAT, "layer_norm_eps"));
     }
 
     /* A shape dimension of 9e99 in model.safetensors (same length as 3000). */

@@ -109,8 +109,9 @@ static void attention_task(void *ctx, size_t thread, size_t task)
         const size_t rows = n - i0 < ROWS ? n - i0 : ROWS;
         /* This block's query rows, scaled, transposed, missing rows zero. */
         for (size_t c = 0; c < d; c++)
-            for (size_t r = 0; r < ROWS; r++) qt[c * ROWS + r] = r < rows ? (q[(i0 + r) * stride + c] + bq[c]) * scale : 0.0f;
-        /* Scores: a ROWS x 16 tile of Q K^T per step, summed over the head dims. */
+            for (size_t r = 0; r < ROWS; r++)
+                qt[c * ROWS + r] = r < rows ? (q[(i0 + r) * stride + c] + bq[c]) * scale : 0.0f;
+        /* Scores: a ROWS x COLS tile of Q K^T per step, summed over the head dims. */
         for (size_t j0 = 0; j0 < n_pad; j0 += COLS) {
             v8f acc[ROWS][TILE_V];
             for (size_t r = 0; r < ROWS; r++)
@@ -163,7 +164,7 @@ static void attention_task(void *ctx, size_t thread, size_t task)
             for (size_t j = n; j < n_pad; j++) pr[j] = 0.0f;
             inv[r] = 1.0f / hsum8(s8);
         }
-        /* Context: a ROWS x 16 tile of P V per step, summed over the keys. */
+        /* Context: a ROWS x COLS tile of P V per step, summed over the keys. */
         for (size_t c0 = 0; c0 < d_pad; c0 += COLS) {
             v8f acc[ROWS][TILE_V];
             for (size_t r = 0; r < ROWS; r++)

@@ -19,6 +19,7 @@
 #include "convert.h"
 #include "crossbyte.h"
 #include "fuzz_support.h"
+#include "read_file.h"
 
 #ifndef CB_FIXTURES_DIR
 #define CB_FIXTURES_DIR "tests/fixtures"
@@ -73,16 +74,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/%s", base, names[i]);
-        FILE *fp = fopen(path, "rb");
-        if (!fp) continue;
+        if (!cb_file_exists(path)) continue;
         fuzz_file *f = &g_files[g_n_files++];
         snprintf(f->name, sizeof f->name, "%s", names[i]);
-        fseek(fp, 0, SEEK_END);
-        f->size = (size_t)ftell(fp);
-        fseek(fp, 0, SEEK_SET);
-        f->data = malloc(f->size ? f->size : 1);
-        if (!f->data || fread(f->data, 1, f->size, fp) != f->size) abort();
-        fclose(fp);
+        char *buf;
+        cb_error err;
+        if (cb_read_file(path, &buf, &f->size, &err) != CB_OK) {
+            fprintf(stderr, "fuzz_folder: %s\n", err.message);
+            abort();
+        }
+        f->data = (uint8_t *)buf;
     }
     if (g_n_files < 3) {
         fprintf(stderr, "fuzz_folder: %s is not a model folder (set CB_FUZZ_MODEL)\n", base);

@@ -21,10 +21,12 @@
 /* Register tiles of ROWS x COLS floats, ROWS * COLS / 8 v8f accumulators.
  * With AVX2 (16 ymm) and NEON (32 q registers) 6 x 16 keeps 12 v8f live. In
  * WebAssembly every v8f is two v128 that V8 maps onto x86's 16 xmm
- * registers; there 4 x 8 measured fastest: 1.03 ms per TinyBERT-shaped
- * (200 tokens, 2 heads of 64) pair and layer against 1.31 ms for 6 x 16,
- * best of 5 Node processes. The tile shape changes no element's summation
- * order, so every shape computes the same bits. */
+ * registers: 6 x 16 needs 24 of them. With 4 x 8 the WebAssembly build
+ * reranks with TinyBERT-L2 at 1.69x onnxruntime-web's speed, against 1.39x
+ * with 6 x 16 (tools/bench/wasm_bench.mjs; docs/benchmarks.md as of
+ * commits fde10db and 5fc0763). The tile
+ * shape changes no element's summation order, so every shape computes the
+ * same bits. */
 #if defined(__wasm__)
 #define ROWS 4      /* query rows per register tile */
 #define TILE_V 1    /* v8f per tile row */

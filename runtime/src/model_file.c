@@ -46,7 +46,7 @@ static cb_status parse_tensor(const cb_model_file *f, const cbm_header *h, const
     if (sz != count * cbm_dtype_size(t->dtype))
         return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: tensor %s: size %llu does not match its shape",
                        t->name, (unsigned long long)sz);
-    if (off > h->data_size || sz > h->data_size - off)
+    if (sz > h->data_size - off) /* off <= data_size: checked before the conversion */
         return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: tensor %s lies outside the data section (truncated file?)",
                        t->name);
     if ((h->data_offset + off) % CBM_ALIGN != 0)

@@ -4,6 +4,7 @@
  *   crossbyte rank     MODEL --query Q      passages (one per line) in, best first out
  *   crossbyte tokenize MODEL [options]      JSON Lines pairs in, ids out
  *   crossbyte convert  HF_DIR -o OUT [--dtype f32|int8]
+ *   crossbyte eval     [MODEL] --candidates F --qrels F | --pairs F   (tools/eval/)
  *
  * Exit status: 0 success, 1 a model or input error (message on stderr), 2 a
  * usage error. */
@@ -13,6 +14,8 @@
 #include <string.h>
 
 #include "crossbyte.h"
+#include "eval/command.h"
+#include "json_out.h"
 #include "jsonl_pair.h"
 
 #define CHUNK 256   /* pairs scored per call: bounds memory on endless input */
@@ -29,6 +32,7 @@ static const char usage_main[] =
     "  rank      rank passages (one per line on stdin) for a query\n"
     "  tokenize  show the token ids of JSON Lines pairs\n"
     "  convert   turn a Hugging Face model folder into a .cbm file\n"
+    "  eval      nDCG@10, MRR@10, Recall (reranking) or Spearman/accuracy (pairs) of a model\n"
     "'crossbyte COMMAND --help' describes each command.\n";
 
 static const char usage_predict[] =
@@ -171,18 +175,6 @@ static int parse_pair(const char *line, size_t len, long lineno, jsonl_pair *own
     return 1;
 }
 
-/* A label name as a JSON string. */
-static void print_json_string(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') printf("\\%c", *p);
-        else if (*p < 0x20) printf("\\u%04x", *p);
-        else putchar(*p);
-    }
-    putchar('"');
-}
-
 static void print_scores(const cb_model *m, const args *a, const float *s)
 {
     int n = cb_model_num_labels(m);
@@ -194,7 +186,7 @@ static void print_scores(const cb_model *m, const args *a, const float *s)
     for (int i = 0; i < n; i++) {
         if (a->labels) {
             if (i) putchar(',');
-            print_json_string(cb_model_label(m, i));
+            json_out_string(stdout, cb_model_label(m, i));
             printf(":%.9g", s[i]);
         } else {
             printf("%s%.9g", i ? "," : "", s[i]);
@@ -367,6 +359,7 @@ int main(int argc, char **argv)
         puts("crossbyte " CROSSBYTE_VERSION);
         return 0;
     }
+    if (!strcmp(argv[1], "eval")) return eval_main(argc, argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) != 0) continue;
         args a;

@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
-# Reranks a few passages for a query with build/crossbyte.
+# Reranks the Berlin example's passages for its query with build/crossbyte.
 #
 #   tools/demo.sh [MODEL]      MODEL: a Hugging Face cross-encoder folder or a .cbm file
 #
-# Without MODEL it uses the small model shipped in tests/fixtures: a BERT with
-# random weights on the real bert-base-uncased vocabulary. Its scores are NOT
-# meaningful; it only shows the pipeline running. Pass a real cross-encoder
-# (e.g. a downloaded cross-encoder/ms-marco-MiniLM-L-6-v2 folder) for real ones.
+# Without MODEL it uses the real trained reranker in tests/real/rerank-minilm-l6-dl20
+# (a small MiniLM-L6 cross-encoder fine-tuned on TREC DL 2020; DL19 nDCG@10
+# 0.5192 against BM25's 0.5058 — a weak reranker, not the hub's
+# cross-encoder/ms-marco-MiniLM-L-6-v2), converted to int8 once into build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-model=${1:-tests/fixtures/bert-base-uncased-vocab}
-if [ -z "${1:-}" ]; then
-  echo "demo: no model given; using $model (random weights: the order below is NOT meaningful)" >&2
+model=${1:-}
+if [ -z "$model" ]; then
+  model=build/rerank-minilm-l6-dl20-int8.cbm
+  if [ ! -f "$model" ] || [ "$model" -ot tests/real/rerank-minilm-l6-dl20/model.safetensors ]; then
+    build/crossbyte convert tests/real/rerank-minilm-l6-dl20 -o "$model" --dtype int8 >&2
+  fi
+  echo "demo: model $model (real trained MiniLM-L6 reranker, int8; DL19 nDCG@10 0.5192 in float32, BM25 0.5058)" >&2
 fi
 query="How many people live in Berlin?"
 echo "query: $query" >&2
 passages=$'Berlin has a population of 3,520,031 registered inhabitants in an area of 891.82 square kilometers.\nBerlin is well known for its museums.\nThe Eiffel Tower is in Paris.\nIn 2020 the city counted about 3.7 million residents.'
-printf '%s\n' "$passages" > /tmp/crossbyte-demo-passages.$$
-build/crossbyte rank "$model" --query "$query" < /tmp/crossbyte-demo-passages.$$ |
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+printf '%s\n' "$passages" > "$tmp"
+build/crossbyte rank "$model" --query "$query" < "$tmp" |
   while IFS= read -r line; do
     id=$(printf '%s' "$line" | sed 's/.*"corpus_id":\([0-9]*\).*/\1/')
-    printf '%s  %s\n' "$line" "$(sed -n "$((id + 1))p" /tmp/crossbyte-demo-passages.$$)"
+    printf '%s  %s\n' "$line" "$(sed -n "$((id + 1))p" "$tmp")"
   done
-rm -f /tmp/crossbyte-demo-passages.$$

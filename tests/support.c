@@ -85,15 +85,33 @@ char *cbt_temp_path(const char *stem)
 
 char *cbt_converted(const char *name, cb_dtype dtype)
 {
+    /* One conversion per fixture, dtype and test binary, shared by the
+     * binary's forked tests: the key is the binary's own modification time
+     * (it links the converter), not the pid each fork has. A fork converts
+     * into a file of its own and renames it into place, so two forks racing
+     * for the same model both end with a whole file. tools/test.sh empties
+     * test-tmp/ before a run. */
+    struct stat exe;
+    cr_assert_eq(stat("/proc/self/exe", &exe), 0, "cannot stat the test binary");
     char stem[256];
-    snprintf(stem, sizeof stem, "%s-%s.cbm", name, dtype == CB_DTYPE_INT8 ? "int8" : "f32");
-    char *out = cbt_temp_path(stem);
+    snprintf(stem, sizeof stem, "%s-converting.cbm", name);
+    char *tmp = cbt_temp_path(stem);   /* also makes test-tmp/ */
+    size_t cap = strlen(CB_BUILD_DIR) + strlen(name) + 64;
+    char *out = malloc(cap);
+    cr_assert(out);
+    snprintf(out, cap, "%s/test-tmp/%s-%s-%lld.cbm", CB_BUILD_DIR, name, dtype == CB_DTYPE_INT8 ? "int8" : "f32",
+             (long long)exe.st_mtime);
     struct stat st;
-    if (stat(out, &st) == 0) return out;
+    if (stat(out, &st) == 0) {
+        free(tmp);
+        return out;
+    }
     char *dir = cbt_fixture_path(name, NULL);
     cb_error err;
-    cb_status s = cb_convert(dir, out, dtype, NULL, &err);
+    cb_status s = cb_convert(dir, tmp, dtype, NULL, &err);
     cr_assert_eq(s, CB_OK, "convert %s: %s", name, err.message);
+    cr_assert_eq(rename(tmp, out), 0, "cannot rename %s to %s", tmp, out);
+    free(tmp);
     free(dir);
     return out;
 }

@@ -12,6 +12,9 @@ tools/setup.sh
 
 jobs=${CROSSBYTE_JOBS:-$(nproc)}
 status=0
+# Models the suites convert are cached per test binary in test-tmp/ for one
+# run (tests/support.c); start each run empty so nothing piles up.
+rm -rf build/test-tmp build-asan/test-tmp build-aarch64/test-tmp
 
 echo "== release build: Criterion suites =="
 ctest --test-dir build --output-on-failure || status=1

@@ -185,3 +185,103 @@ Test(eval_cli, bad_files_are_named_with_the_problem)
     remove(bad);
     free(bad);
 }
+
+/* ---- pairs -------------------------------------------------------------------- */
+
+/* Scores of --scores-out, one per line, engine 0 (first label). */
+static size_t read_scores(const char *path, double *out, size_t cap)
+{
+    FILE *fp = fopen(path, "r");
+    cr_assert(fp, "no %s", path);
+    char line[4096];
+    size_t n = 0;
+    while (n < cap && fgets(line, sizeof line, fp)) {
+        cJSON *o = cJSON_Parse(line);
+        cr_assert(o, "bad scores line: %s", line);
+        const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "scores"), 0);
+        out[n++] = cJSON_IsArray(s) ? cJSON_GetArrayItem(s, 0)->valuedouble : s->valuedouble;
+        cJSON_Delete(o);
+    }
+    fclose(fp);
+    return n;
+}
+
+Test(eval_cli, pairs_with_gold_scores_give_spearman_of_the_model_scores)
+{
+    /* Six STS-b test pairs (tab-separated, gold in column 5) through a
+     * fixture model; the test ranks the model's scores itself (no ties among
+     * six distinct floats) and checks eval's Spearman against 1 - 6 sum d^2 /
+     * (n (n^2 - 1)), the tie-free formula. */
+    char *tsv = cbt_temp_path("sts.tsv"), *sc = cbt_temp_path("sts-scores.jsonl");
+    static const char data[] =
+        "g\tx\ty\t1\t2.500\tA girl is styling her hair.\tA girl is brushing her hair.\n"
+        "g\tx\ty\t2\t3.600\tA group of men play soccer on the beach.\tA group of boys are playing soccer on the beach.\n"
+        "g\tx\ty\t3\t5.000\tOne woman is measuring another woman's ankle.\tA woman measures another woman's ankle.\n"
+        "g\tx\ty\t4\t1.000\tA man is cutting up a cucumber.\tA man is slicing a tomato.\n"
+        "g\tx\ty\t5\t0.200\tA man is playing the cello.\tA dog is running in the grass.\n"
+        "g\tx\ty\t6\t4.200\tSome men are fighting.\tTwo men are fighting.\n";
+    cbt_write(tsv, data, sizeof data - 1);
+    const double gold[6] = { 2.5, 3.6, 5.0, 1.0, 0.2, 4.2 };
+    char args[4096];
+    snprintf(args, sizeof args, "%s/bert-tiny --pairs %s --columns 6,7,5 --scores-out %s", CB_FIXTURES_DIR, tsv, sc);
+    int st;
+    char err[1024];
+    cJSON *o = eval_json(args, &st, err, sizeof err);
+    cr_assert(o, "exit %d: %s", st, err);
+    double s[6];
+    cr_assert_eq(read_scores(sc, s, 6), 6);
+    double d2 = 0;
+    for (int i = 0; i < 6; i++) {
+        int rs = 1, rg = 1;
+        for (int j = 0; j < 6; j++) rs += s[j] < s[i], rg += gold[j] < gold[i];
+        d2 += (double)(rs - rg) * (rs - rg);
+    }
+    NEAR(engine_measure(o, 0, "spearman"), 1 - 6 * d2 / (6 * 35), 1e-6); /* printed to 6 decimals */
+    cJSON_Delete(o);
+    remove(tsv), remove(sc);
+    free(tsv), free(sc);
+}
+
+Test(eval_cli, nli_labels_give_argmax_accuracy)
+{
+    /* Labels by name; the test takes the argmax of the model's own logits
+     * (--scores-out) and counts agreement itself. */
+    char *jl = cbt_temp_path("nli.jsonl"), *sc = cbt_temp_path("nli-scores.jsonl");
+    static const char *gold[] = { "entailment", "contradiction", "neutral", "entailment" };
+    static const char data[] =
+        "{\"a\": \"A man is playing a guitar.\", \"b\": \"A person plays music.\", \"label\": \"entailment\"}\n"
+        "{\"a\": \"A dog runs.\", \"b\": \"The dog is sleeping.\", \"label\": \"contradiction\"}\n"
+        "{\"a\": \"A woman reads.\", \"b\": \"A woman reads a novel.\", \"label\": \"neutral\"}\n"
+        "{\"a\": \"Kids play football.\", \"b\": \"Children are playing.\", \"label\": \"entailment\"}\n";
+    cbt_write(jl, data, sizeof data - 1);
+    char args[4096];
+    snprintf(args, sizeof args, "%s/bert-nli-3label --pairs %s --classify --scores-out %s", CB_FIXTURES_DIR, jl, sc);
+    int st;
+    char err[1024];
+    cJSON *o = eval_json(args, &st, err, sizeof err);
+    cr_assert(o, "exit %d: %s", st, err);
+    FILE *fp = fopen(sc, "r");
+    cr_assert(fp);
+    char line[4096];
+    static const char *names[] = { "contradiction", "entailment", "neutral" };   /* config.json id2label */
+    int right = 0;
+    for (int i = 0; i < 4 && fgets(line, sizeof line, fp); i++) {
+        cJSON *r = cJSON_Parse(line);
+        const cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "scores"), 0);
+        int best = 0;
+        for (int l = 1; l < 3; l++)
+            if (cJSON_GetArrayItem(v, l)->valuedouble > cJSON_GetArrayItem(v, best)->valuedouble) best = l;
+        right += !strcmp(names[best], gold[i]);
+        cJSON_Delete(r);
+    }
+    fclose(fp);
+    NEAR(engine_measure(o, 0, "accuracy"), right / 4.0, 1e-12);
+    cJSON_Delete(o);
+    /* A label the model does not have is named. */
+    static const char bad[] = "{\"a\": \"x\", \"b\": \"y\", \"label\": \"maybe\"}\n";
+    cbt_write(jl, bad, sizeof bad - 1);
+    cr_expect_null(eval_json(args, &st, err, sizeof err));
+    cr_expect(strstr(err, "'maybe' is none of the model's labels") != NULL, "stderr: %s", err);
+    remove(jl), remove(sc);
+    free(jl), free(sc);
+}

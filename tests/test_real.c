@@ -8,9 +8,9 @@
  * ranking). These gates can:
  *   float32: every score within 1e-4 of sentence-transformers, same nDCG@10;
  *   int8:    nDCG@10 within 0.005 of float32, mean per-query Kendall tau
- *            >= 0.95, a smaller loss than ONNX Runtime's int8 on the same
- *            model (docs/benchmarks.md, fidelity on real weights), and a
- *            file under 30 % of float32.
+ *            >= 0.95, and a file under 30 % of float32.
+ * (ONNX Runtime's int8 on the same model is not measured yet, so there is
+ * no comparison with it here.)
  * Everything goes through the CLI, as a user would run it: `convert`, then
  * `eval --compare` once for both models. */
 #include <criterion/criterion.h>
@@ -26,13 +26,6 @@
 #define MODEL CB_REAL_DIR "/rerank-minilm-l6-dl20"
 #define REFERENCE CB_REAL_DIR "/reference-dl19.jsonl"
 #define QRELS CB_REAL_DIR "/trec-dl/qrels.dl19-passage.txt"
-
-/* ONNX Runtime quantize_dynamic (per-channel QInt8) on this model, DL19
- * nDCG@10 loss against ORT float32: measured by tools/bench/fidelity_real.py
- * (docs/benchmarks.md has the run). A peer's measurement, not ours. */
-#ifndef ORT_INT8_NDCG_LOSS
-#define ORT_INT8_NDCG_LOSS 0.0100 /* placeholder until measured */
-#endif
 
 static void run(const char *cmd)
 {
@@ -122,8 +115,6 @@ Test(real, minilm_reranker_float32_and_int8_on_trec_dl19, .timeout = 1800)
     /* int8: the ranking a user sees. */
     cr_expect(fabs(ndcg_i8 - ndcg_f32) <= 0.005, "int8 nDCG@10 %.4f vs float32 %.4f", ndcg_i8, ndcg_f32);
     cr_expect(tau >= 0.95, "int8 mean per-query Kendall tau %.4f", tau);
-    cr_expect(ndcg_f32 - ndcg_i8 < ORT_INT8_NDCG_LOSS, "int8 loses %.4f nDCG@10; ONNX Runtime int8 loses %.4f",
-              ndcg_f32 - ndcg_i8, ORT_INT8_NDCG_LOSS);
     /* Size: against float32 safetensors of the same tensors (our float32
      * .cbm holds exactly those plus the tokenizer). */
     double ratio = (double)file_size(i8) / (double)file_size(f32);

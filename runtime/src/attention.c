@@ -26,15 +26,34 @@
  * with 6 x 16 (tools/bench/wasm_bench.mjs; docs/benchmarks.md as of
  * commits fde10db and 5fc0763). The tile
  * shape changes no element's summation order, so every shape computes the
- * same bits. */
+ * same bits.
+ *
+ * -DCB_ATTN_ROWS=r -DCB_ATTN_TILE_V=t override the defaults, so any build can
+ * compile any shape: the tests run the WebAssembly shape natively too
+ * (CMakeLists.txt, test_attention_wasm_tile). */
+#ifndef CB_ATTN_ROWS
 #if defined(__wasm__)
-#define ROWS 4      /* query rows per register tile */
-#define TILE_V 1    /* v8f per tile row */
+#define CB_ATTN_ROWS 4      /* query rows per register tile */
 #else
-#define ROWS 6
-#define TILE_V 2
+#define CB_ATTN_ROWS 6
 #endif
+#endif
+#ifndef CB_ATTN_TILE_V
+#if defined(__wasm__)
+#define CB_ATTN_TILE_V 1    /* v8f per tile row */
+#else
+#define CB_ATTN_TILE_V 2
+#endif
+#endif
+#define ROWS CB_ATTN_ROWS
+#define TILE_V CB_ATTN_TILE_V
 #define COLS (8 * TILE_V) /* keys (scores) or head dims (context) per tile */
+
+/* Rows of K^T, V and the probabilities are padded to a multiple of 16 floats
+ * whatever the tile (the softmax's padding lanes, and so its bits, stay the
+ * same for every shape); a tile must not step past that padding. */
+_Static_assert(ROWS >= 1, "CB_ATTN_ROWS must be at least 1");
+_Static_assert(TILE_V >= 1 && 16 % COLS == 0, "CB_ATTN_TILE_V must be 1 or 2 (COLS must divide 16)");
 
 static size_t round16(size_t n)
 {

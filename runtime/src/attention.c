@@ -185,8 +185,12 @@ static void attention_task(void *ctx, size_t thread, size_t task)
             for (size_t j = n; j < n_pad; j++) pr[j] = 0.0f;
             inv[r] = 1.0f / hsum8(s8);
         }
-        /* Context: a ROWS x COLS tile of P V per step, summed over the keys. */
-        for (size_t c0 = 0; c0 < d_pad; c0 += COLS) {
+        /* Context: a ROWS x COLS tile of P V per step, summed over the keys.
+         * Only tiles that start inside the head: d_pad is a multiple of 16,
+         * so with COLS = 8 it can hold a whole tile past d, whose width
+         * d - c0 would wrap around and copy COLS zeros past the head
+         * (issue 15). The tiles read V no further than d rounded up to COLS. */
+        for (size_t c0 = 0; c0 < d; c0 += COLS) {
             v8f acc[ROWS][TILE_V];
             for (size_t r = 0; r < ROWS; r++)
                 for (size_t t = 0; t < TILE_V; t++) acc[r][t] = splat8(0.0f);

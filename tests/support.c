@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 const char *const cbt_bert_fixtures[] = {
@@ -234,4 +235,30 @@ void cbt_check_case(cb_model *m, const char *name, const char *how, const cJSON 
     free(types);
     free(logits);
     free(scores);
+}
+
+cbt_cli_result cbt_run_cli(const char *args, const char *input, size_t input_len)
+{
+    char *in = cbt_temp_path("cli-in"), *out = cbt_temp_path("cli-out"), *err = cbt_temp_path("cli-err");
+    cbt_write(in, input ? input : "", input ? input_len : 0);
+    size_t n = strlen(args) + strlen(in) + strlen(out) + strlen(err) + strlen(CB_CLI_PATH) + 64;
+    char *cmd = malloc(n);
+    snprintf(cmd, n, "%s %s <%s >%s 2>%s", CB_CLI_PATH, args, in, out, err);
+    int st = system(cmd);
+    cr_assert(st != -1 && WIFEXITED(st), "could not run: %s", cmd);
+    cbt_cli_result r = { WEXITSTATUS(st), cbt_read(out, NULL), cbt_read(err, NULL) };
+    remove(in);
+    remove(out);
+    remove(err);
+    free(in);
+    free(out);
+    free(err);
+    free(cmd);
+    return r;
+}
+
+void cbt_cli_result_free(cbt_cli_result *r)
+{
+    free(r->out);
+    free(r->err);
 }

@@ -29,6 +29,15 @@ cb_model *cbt_load(const char *path, int n_threads);
 
 /* Reads a whole file (malloc'd, NUL added) or fails the test. */
 char *cbt_read(const char *path, size_t *size);
+
+/* Runs `crossbyte ARGS` (the CLI under test) with `input` (NULL: none) on
+ * stdin; captures its exit status, stdout and stderr. */
+typedef struct cbt_cli_result {
+    int status;
+    char *out, *err;
+} cbt_cli_result;
+cbt_cli_result cbt_run_cli(const char *args, const char *input, size_t input_len);
+void cbt_cli_result_free(cbt_cli_result *r);
 void cbt_write(const char *path, const void *data, size_t size);
 
 /* The pairs of case `index` of a fixture's reference.json, with exact byte

@@ -9,38 +9,6 @@
 
 #include "support.h"
 
-typedef struct run_result {
-    int status;
-    char *out, *err;
-} run_result;
-
-/* Runs `crossbyte ARGS` with `input` on stdin; captures stdout and stderr. */
-static run_result run(const char *args, const char *input, size_t input_len)
-{
-    char *in = cbt_temp_path("cli-in"), *out = cbt_temp_path("cli-out"), *err = cbt_temp_path("cli-err");
-    cbt_write(in, input ? input : "", input ? input_len : 0);
-    size_t n = strlen(args) + strlen(in) + strlen(out) + strlen(err) + strlen(CB_CLI_PATH) + 64;
-    char *cmd = malloc(n);
-    snprintf(cmd, n, "%s %s <%s >%s 2>%s", CB_CLI_PATH, args, in, out, err);
-    int st = system(cmd);
-    cr_assert(st != -1 && WIFEXITED(st), "could not run: %s", cmd);
-    run_result r = { WEXITSTATUS(st), cbt_read(out, NULL), cbt_read(err, NULL) };
-    remove(in);
-    remove(out);
-    remove(err);
-    free(in);
-    free(out);
-    free(err);
-    free(cmd);
-    return r;
-}
-
-static void run_free(run_result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
 /* The pairs of a reference case as JSON Lines. */
 static char *pairs_jsonl(const cJSON *c, size_t *len)
 {
@@ -80,7 +48,7 @@ Test(cli, predict_matches_crossencoder)
         char *input = pairs_jsonl(c, &len), *model = model_arg(names[f]);
         char args[4096];
         snprintf(args, sizeof args, "predict %s --max-length %d --batch-size 7", model, max_length);
-        run_result r = run(args, input, len);
+        cbt_cli_result r = cbt_run_cli(args, input, len);
         cr_assert_eq(r.status, 0, "stderr: %s", r.err);
         char *save = NULL, *line = strtok_r(r.out, "\n", &save);
         for (int i = 0; i < cJSON_GetArraySize(ce); i++, line = strtok_r(NULL, "\n", &save)) {
@@ -99,7 +67,7 @@ Test(cli, predict_matches_crossencoder)
             cJSON_Delete(got);
         }
         cr_expect_null(line, "no extra output lines");
-        run_free(&r);
+        cbt_cli_result_free(&r);
         free(input);
         free(model);
         cJSON_Delete(ref);
@@ -112,7 +80,7 @@ Test(cli, labels_option_names_each_score)
     char args[4096];
     snprintf(args, sizeof args, "predict %s --labels --softmax", model);
     const char *in = "[\"a man eats\", \"a man is eating\"]\n";
-    run_result r = run(args, in, strlen(in));
+    cbt_cli_result r = cbt_run_cli(args, in, strlen(in));
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
     cJSON *o = cJSON_Parse(r.out);
     cr_assert(cJSON_IsObject(o), "output: %s", r.out);
@@ -125,7 +93,7 @@ Test(cli, labels_option_names_each_score)
     }
     cr_expect(fabs(sum - 1.0) < 1e-5, "softmax sums to 1: %f", sum);
     cJSON_Delete(o);
-    run_free(&r);
+    cbt_cli_result_free(&r);
     free(model);
 }
 
@@ -137,7 +105,7 @@ Test(cli, tokenize_matches_reference)
     char *input = pairs_jsonl(c, &len), *folder = cbt_fixture_path("bert-tiny", NULL);
     char args[4096];
     snprintf(args, sizeof args, "tokenize %s --max-length 512", folder);
-    run_result r = run(args, input, len);
+    cbt_cli_result r = cbt_run_cli(args, input, len);
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(c, "input_ids");
     char *save = NULL, *line = strtok_r(r.out, "\n", &save);
@@ -151,7 +119,7 @@ Test(cli, tokenize_matches_reference)
         cr_expect(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(got, "token_type_ids")));
         cJSON_Delete(got);
     }
-    run_free(&r);
+    cbt_cli_result_free(&r);
     free(input);
     free(folder);
     cJSON_Delete(ref);
@@ -178,7 +146,7 @@ Test(cli, rank_orders_by_crossencoder_scores)
     char *model = model_arg("bert-tiny");
     char args[4096];
     snprintf(args, sizeof args, "rank %s --query '%s' --top-k %d", model, query, n);
-    run_result r = run(args, input, strlen(input));
+    cbt_cli_result r = cbt_run_cli(args, input, strlen(input));
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
     char *save = NULL, *line = strtok_r(r.out, "\n", &save);
     double prev = INFINITY;
@@ -193,7 +161,7 @@ Test(cli, rank_orders_by_crossencoder_scores)
         prev = score;
         cJSON_Delete(o);
     }
-    run_free(&r);
+    cbt_cli_result_free(&r);
     free(model);
     cJSON_Delete(ref);
 }
@@ -222,11 +190,11 @@ Test(cli, errors_exit_non_zero_with_a_message)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (cases[i].with_model) snprintf(args, sizeof args, cases[i].args_fmt, model);
         else snprintf(args, sizeof args, "%s", cases[i].args_fmt);
-        run_result r = run(args, cases[i].input, strlen(cases[i].input));
+        cbt_cli_result r = cbt_run_cli(args, cases[i].input, strlen(cases[i].input));
         cr_expect_eq(r.status, cases[i].status, "case %zu (%s): status %d, stderr: %s", i, args, r.status, r.err);
         cr_expect(strstr(r.err, cases[i].expect) != NULL, "case %zu (%s): stderr lacks '%s': %s", i, args,
                   cases[i].expect, r.err);
-        run_free(&r);
+        cbt_cli_result_free(&r);
     }
     free(model);
 }
@@ -235,10 +203,10 @@ Test(cli, every_command_has_help)
 {
     const char *cmds[] = { "--help", "predict --help", "rank --help", "tokenize --help", "convert --help" };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-        run_result r = run(cmds[i], "", 0);
+        cbt_cli_result r = cbt_run_cli(cmds[i], "", 0);
         cr_expect_eq(r.status, 0, "%s", cmds[i]);
         cr_expect(strstr(r.out, "usage") != NULL, "%s prints usage", cmds[i]);
-        run_free(&r);
+        cbt_cli_result_free(&r);
     }
 }
 
@@ -247,11 +215,11 @@ Test(cli, convert_reports_sizes)
     char *folder = cbt_fixture_path("bert-tiny", NULL), *out = cbt_temp_path("cli-convert.cbm");
     char args[4096];
     snprintf(args, sizeof args, "convert %s -o %s --dtype f32", folder, out);
-    run_result r = run(args, "", 0);
+    cbt_cli_result r = cbt_run_cli(args, "", 0);
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
     cr_expect(strstr(r.out, "MB") != NULL, "output: %s", r.out);
     remove(out);
-    run_free(&r);
+    cbt_cli_result_free(&r);
     free(folder);
     free(out);
 }

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "metrics.h"
 #include "support.h"
@@ -91,23 +90,14 @@ Test(metrics, average_precision_and_best_accuracy)
  * non-zero exit, *status set) and its stderr in err. */
 static cJSON *eval_json(const char *args, int *status, char *err, size_t err_cap)
 {
-    char *errpath = cbt_temp_path("eval-stderr");
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s eval %s --json 2>%s", CB_CLI_PATH, args, errpath);
-    FILE *p = popen(cmd, "r");
-    cr_assert(p, "cannot run %s", cmd);
-    static char out[1 << 16];
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    size_t en = 0;
-    char *e = cbt_read(errpath, &en);
-    snprintf(err, err_cap, "%.*s", (int)en, e ? e : "");
-    free(e);
-    remove(errpath);
-    free(errpath);
-    return *status == 0 ? cJSON_Parse(out) : NULL;
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "eval %s --json", args);
+    cbt_cli_result r = cbt_run_cli(cmd, NULL, 0);
+    *status = r.status;
+    snprintf(err, err_cap, "%s", r.err ? r.err : "");
+    cJSON *o = r.status == 0 && r.out ? cJSON_Parse(r.out) : NULL;
+    cbt_cli_result_free(&r);
+    return o;
 }
 
 static double engine_measure(const cJSON *o, int engine, const char *name)
@@ -188,8 +178,9 @@ Test(eval_cli, bad_files_are_named_with_the_problem)
 
 /* ---- pairs -------------------------------------------------------------------- */
 
-/* Scores of --scores-out, one per line, engine 0 (first label). */
-static size_t read_scores(const char *path, double *out, size_t cap)
+/* The first engine's scores in --scores-out: `labels` per line (a number,
+ * or an array for several labels), into out[lines * labels]. */
+static size_t read_scores(const char *path, double *out, size_t cap, int labels)
 {
     FILE *fp = fopen(path, "r");
     cr_assert(fp, "no %s", path);
@@ -199,7 +190,9 @@ static size_t read_scores(const char *path, double *out, size_t cap)
         cJSON *o = cJSON_Parse(line);
         cr_assert(o, "bad scores line: %s", line);
         const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "scores"), 0);
-        out[n++] = cJSON_IsArray(s) ? cJSON_GetArrayItem(s, 0)->valuedouble : s->valuedouble;
+        for (int l = 0; l < labels; l++)
+            out[n * (size_t)labels + (size_t)l] = cJSON_IsArray(s) ? cJSON_GetArrayItem(s, l)->valuedouble : s->valuedouble;
+        n++;
         cJSON_Delete(o);
     }
     fclose(fp);
@@ -229,7 +222,7 @@ Test(eval_cli, pairs_with_gold_scores_give_spearman_of_the_model_scores)
     cJSON *o = eval_json(args, &st, err, sizeof err);
     cr_assert(o, "exit %d: %s", st, err);
     double s[6];
-    cr_assert_eq(read_scores(sc, s, 6), 6);
+    cr_assert_eq(read_scores(sc, s, 6, 1), 6);
     double d2 = 0;
     for (int i = 0; i < 6; i++) {
         int rs = 1, rg = 1;
@@ -260,21 +253,17 @@ Test(eval_cli, nli_labels_give_argmax_accuracy)
     char err[1024];
     cJSON *o = eval_json(args, &st, err, sizeof err);
     cr_assert(o, "exit %d: %s", st, err);
-    FILE *fp = fopen(sc, "r");
-    cr_assert(fp);
-    char line[4096];
+    double logits[4 * 3];
+    cr_assert_eq(read_scores(sc, logits, 4, 3), 4);
     static const char *names[] = { "contradiction", "entailment", "neutral" };   /* config.json id2label */
     int right = 0;
-    for (int i = 0; i < 4 && fgets(line, sizeof line, fp); i++) {
-        cJSON *r = cJSON_Parse(line);
-        const cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "scores"), 0);
+    for (int i = 0; i < 4; i++) {
+        const double *v = logits + 3 * i;
         int best = 0;
         for (int l = 1; l < 3; l++)
-            if (cJSON_GetArrayItem(v, l)->valuedouble > cJSON_GetArrayItem(v, best)->valuedouble) best = l;
+            if (v[l] > v[best]) best = l;
         right += !strcmp(names[best], gold[i]);
-        cJSON_Delete(r);
     }
-    fclose(fp);
     NEAR(engine_measure(o, 0, "accuracy"), right / 4.0, 1e-12);
     cJSON_Delete(o);
     /* A label the model does not have is named. */

@@ -8,11 +8,11 @@
  *
  * Exit status: 0 success, 1 a model or input error (message on stderr), 2 a
  * usage error. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_args.h"
 #include "crossbyte.h"
 #include "eval/command.h"
 #include "json_out.h"
@@ -62,19 +62,6 @@ static const char usage_convert[] =
     "  HF_DIR  a Hugging Face model folder (config.json, model.safetensors, tokenizer files)\n"
     "  OUT     the .cbm file to write\n";
 
-static int parse_int(const char *flag, const char *v, int lo, int hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long n = v ? strtol(v, &end, 10) : 0;
-    if (!v || *end || errno || n < lo || n > hi) {
-        fprintf(stderr, "crossbyte: %s needs a whole number from %d to %d, got '%s'\n", flag, lo, hi, v ? v : "");
-        return 0;
-    }
-    *out = (int)n;
-    return 1;
-}
-
 /* Returns 0 on success, 2 on a usage error, -1 when --help was shown. */
 static int parse_args(int argc, char **argv, const char *usage, args *a)
 {
@@ -91,16 +78,16 @@ static int parse_args(int argc, char **argv, const char *usage, args *a)
         } else if (!strcmp(f, "--labels")) {
             a->labels = 1;
         } else if (!strcmp(f, "--max-length")) {
-            if (!parse_int(f, v, 1, 1 << 30, &a->max_length)) return 2;
+            if (!cli_parse_int(f, v, 1, 1 << 30, &a->max_length)) return 2;
             i++;
         } else if (!strcmp(f, "--batch-size")) {
-            if (!parse_int(f, v, 1, 4096, &a->batch_size)) return 2;
+            if (!cli_parse_int(f, v, 1, 4096, &a->batch_size)) return 2;
             i++;
         } else if (!strcmp(f, "--threads")) {
-            if (!parse_int(f, v, 1, 256, &a->threads)) return 2;
+            if (!cli_parse_int(f, v, 1, 256, &a->threads)) return 2;
             i++;
         } else if (!strcmp(f, "--top-k")) {
-            if (!parse_int(f, v, 1, 1 << 30, &a->top_k)) return 2;
+            if (!cli_parse_int(f, v, 1, 1 << 30, &a->top_k)) return 2;
             i++;
         } else if (!strcmp(f, "--query")) {
             if (!v) break;

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cli_args.h"
 #include "crossbyte.h"
 #include "data.h"
 #include "json_out.h"
@@ -54,19 +55,6 @@ typedef struct engine {
 #define NDCG_CUT 10
 #define RR_CUT 10
 
-static int int_arg(const char *flag, const char *v, int lo, int hi, int *out)
-{
-    char *end;
-    long n = v ? strtol(v, &end, 10) : 0;
-    if (!v || *end || end == v || n < lo || n > hi) {
-        fprintf(stderr, "crossbyte eval: %s needs a whole number from %d to %d, got '%s'\n", flag, lo, hi,
-                v ? v : "");
-        return 0;
-    }
-    *out = (int)n;
-    return 1;
-}
-
 static int parse(int argc, char **argv, eval_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -97,7 +85,7 @@ static int parse(int argc, char **argv, eval_args *a)
             *str = v, i++;
         } else if (num) {
             int hi = num == &a->rel_level ? 100 : num == &a->threads ? 256 : 1 << 30;
-            if (!int_arg(f, v, 1, hi, num)) return 2;
+            if (!cli_parse_int(f, v, 1, hi, num)) return 2;
             i++;
         } else if (!strcmp(f, "--columns")) {
             int *c = a->columns;
@@ -198,7 +186,7 @@ static int score_with_model(const eval_args *a, engine *e, const eval_items *it)
 
 static int score_engine(const eval_args *a, engine *e, const eval_items *it)
 {
-    if (e->model || e->name) return score_with_model(a, e, it);
+    if (e->name) return score_with_model(a, e, it);   /* name = the model path */
     e->name = "input scores";
     e->labels = 1;
     e->scores = malloc(it->n * sizeof *e->scores);
@@ -250,11 +238,11 @@ static int run_rerank(const eval_args *a, const eval_items *it, const qrels *q, 
 {
     size_t n = it->n, *order = malloc(n * sizeof *order), *tmp = malloc(n * sizeof *tmp);
     eval_doc *docs = malloc(n * sizeof *docs);
-    int *grades = malloc(q->n * sizeof *grades);
+    int *grades = malloc(q->n * sizeof *grades), *rels = malloc(n * sizeof *rels);
     double *x = malloc(2 * n * sizeof *x);
     query_result *per = calloc(n * (size_t)n_eng, sizeof *per);
-    if (!order || !tmp || !docs || !grades || !x || !per) {
-        free(order), free(tmp), free(docs), free(grades), free(x), free(per);
+    if (!order || !tmp || !docs || !grades || !rels || !x || !per) {
+        free(order), free(tmp), free(docs), free(grades), free(rels), free(x), free(per);
         fprintf(stderr, "crossbyte eval: out of memory\n");
         return 1;
     }
@@ -276,11 +264,10 @@ static int run_rerank(const eval_args *a, const eval_items *it, const qrels *q, 
             continue;
         }
         for (size_t j = 0; j < nj; j++) grades[j] = first[j].rel, n_rel += first[j].rel >= a->rel_level;
+        for (size_t i = g0; i < g1; i++) rels[i - g0] = eval_qrel_grade(q, qid, it->v[order[i]].pid, NULL);
         for (int e = 0; e < n_eng; e++) {
-            for (size_t i = g0; i < g1; i++) {
-                const eval_item *c = &it->v[order[i]];
-                docs[i - g0] = (eval_doc){ c->pid, eng[e].scores[order[i]], eval_qrel_grade(q, qid, c->pid, NULL) };
-            }
+            for (size_t i = g0; i < g1; i++)
+                docs[i - g0] = (eval_doc){ it->v[order[i]].pid, eng[e].scores[order[i]], rels[i - g0] };
             eval_sort_ranking(docs, g1 - g0);
             query_result *r = &per[n_queries * (size_t)n_eng + (size_t)e];
             r->qid = qid;
@@ -361,7 +348,7 @@ static int run_rerank(const eval_args *a, const eval_items *it, const qrels *q, 
                     }
         }
     }
-    free(order), free(tmp), free(docs), free(grades), free(x), free(per);
+    free(order), free(tmp), free(docs), free(grades), free(rels), free(x), free(per);
     return rc;
 }
 

@@ -23,7 +23,8 @@ void eval_sort_ranking(eval_doc *docs, size_t n);
 /* nDCG@k as trec_eval's ndcg_cut.k: gain = the relevance grade (negative
  * grades count 0), discount log2(rank + 1); the ideal ranking is built from
  * `judged`, the grades of ALL judged documents of the query in the qrels
- * (retrieved or not). 0 when the ideal DCG is 0. `docs` must be sorted. */
+ * (retrieved or not). 0 when the ideal DCG is 0. `docs` must be sorted;
+ * k at most 64 (the ideal ranking is kept on the stack). */
 double eval_ndcg_at(const eval_doc *docs, size_t n, const int *judged, size_t n_judged, size_t k);
 
 /* Reciprocal rank of the first document with grade >= rel_level within the

@@ -14,6 +14,7 @@
 #include "model_config.h"
 #include "read_file.h"
 #include "safetensors.h"
+#include "st_modules.h"
 #include "tokenizer_meta.h"
 
 #define PATH_CAP 4096
@@ -21,19 +22,8 @@
 static cb_status read_json(const char *dir, const char *name, cJSON **out, cb_error *err)
 {
     char path[PATH_CAP];
-    char *text;
-    size_t size;
     cb_status s = cb_path_join(path, sizeof path, dir, name, err);
-    if (s == CB_OK) s = cb_read_file(path, &text, &size, err);
-    if (s != CB_OK) return s;
-    *out = cJSON_ParseWithLength(text, size);
-    free(text);
-    if (!*out || !cJSON_IsObject(*out)) {
-        cJSON_Delete(*out);
-        *out = NULL;
-        return cb_fail(err, CB_ERR_HF_FORMAT, "%s: not a valid JSON object", path);
-    }
-    return CB_OK;
+    return s != CB_OK ? s : cb_read_json(path, 1, out, err);
 }
 
 static cb_status open_weights(const char *dir, cb_safetensors *st, cb_error *err)
@@ -87,6 +77,7 @@ cb_status cb_convert_to_memory(const char *hf_dir, cb_dtype dtype, uint8_t **ima
     cb_status s = read_json(hf_dir, "config.json", &config, err);
     if (s == CB_OK) s = cb_hf_tokenizer_read(hf_dir, &tok, err);
     if (s == CB_OK) s = cb_hf_read_config(config, tok.model_max_length, &c, err);
+    if (s == CB_OK && c.pooling != CB_POOL_NONE) s = cb_st_read_modules(hf_dir, &c, err);
     if (s == CB_OK && tok.spec.n_vocab != (uint32_t)c.vocab_size && tok.spec.n_vocab > (uint32_t)c.vocab_size)
         s = cb_fail(err, CB_ERR_HF_FORMAT, "%s: the tokenizer has %u tokens but config.json's vocab_size is %d",
                     hf_dir, tok.spec.n_vocab, c.vocab_size);

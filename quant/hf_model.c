@@ -46,6 +46,9 @@ static const arch_desc archs[] = {
       0, NULL },
     { "DebertaForSequenceClassification", "deberta.", "pooler.dense", "classifier", CB_ACT_GELU, 0, 1,
       "pooler_hidden_act" },
+    /* Bi-encoders (sentence-transformers' Transformer module): the encoder
+     * alone, no head; the Pooling module is read by st_modules.c. */
+    { "BertModel", "bert.", NULL, NULL, CB_ACT_TANH, 0, 0, NULL },
 };
 
 static const arch_desc *find_arch(const cJSON *config, const char **name)
@@ -115,7 +118,7 @@ cb_status cb_hf_read_config(const cJSON *config, int tokenizer_max_length, cb_mo
     if (!a)
         return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL,
                        "config.json: architecture %s is not supported (supported: BERT, ELECTRA, RoBERTa, "
-                       "DeBERTa v1 sequence classification)", name);
+                       "DeBERTa v1 sequence classification; BertModel bi-encoders)", name);
     snprintf(c->architecture, sizeof c->architecture, "%s", name);
     c->vocab_size = json_int(config, "vocab_size", 0);
     c->hidden_size = json_int(config, "hidden_size", 0);
@@ -164,6 +167,14 @@ cb_status cb_hf_read_config(const cJSON *config, int tokenizer_max_length, cb_mo
     if (cJSON_IsString(hact) && !cb_act_fn_parse(hact->valuestring, &c->head_act))
         return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "config.json: %s %s is not supported", a->head_act_key,
                        hact->valuestring);
+
+    if (!a->head_dense) {
+        /* A bi-encoder: mean pooling unless modules.json says otherwise
+         * (sentence-transformers' default for a bare Transformer folder). */
+        c->pooling = CB_POOL_MEAN;
+        c->score_fn = CB_SCORE_IDENTITY;
+        return CB_OK;
+    }
 
     /* Labels, in id order. */
     const cJSON *id2label = cJSON_GetObjectItemCaseSensitive(config, "id2label");
@@ -230,6 +241,8 @@ static cb_status read_f32(gather *g, const char *name, int64_t rows, int64_t col
         return cb_fail(err, CB_ERR_HF_FORMAT, "model.safetensors: tensor %s has shape [%lld%s%lld], config.json implies "
                        "[%lld, %lld]", name, (long long)t->shape[0], t->n_dims > 1 ? ", " : "",
                        t->n_dims > 1 ? (long long)t->shape[1] : 0LL, (long long)rows, (long long)cols);
+    if (t->dtype == CB_ST_OTHER)
+        return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "model.safetensors: tensor %s is not F32, F16 or BF16", name);
     size_t n = cb_st_numel(t);
     float *f = malloc(n * sizeof *f);
     if (!f) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory reading %s", name);
@@ -509,8 +522,10 @@ cb_status cb_hf_add_weights(const cJSON *config, const cb_safetensors *st, const
         TRY(copy_layernorm(&g, hf, ours, H, err));
     }
     if (c->max_relative_positions > 0) TRY(add_relative_tables(&g, c, p, err));
-    TRY(copy_linear(&g, g.arch->head_dense, "head.dense", H, H, 0, err));
-    TRY(copy_linear(&g, g.arch->head_out, "head.out", c->num_labels, H, 0, err));
+    if (g.arch->head_dense) {
+        TRY(copy_linear(&g, g.arch->head_dense, "head.dense", H, H, 0, err));
+        TRY(copy_linear(&g, g.arch->head_out, "head.out", c->num_labels, H, 0, err));
+    }
 #undef TRY
     *input_bytes = g.input_bytes;
     return CB_OK;

@@ -76,27 +76,6 @@ enum { BPE_ROBERTA = 1, BPE_DEBERTA = 2 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static cb_status parse_json(const char *path, int required, cJSON **out, cb_error *err)
-{
-    *out = NULL;
-    if (!required && !cb_file_exists(path)) return CB_OK;
-    char *buf;
-    size_t size;
-    cb_status rc = cb_read_file(path, &buf, &size, err);
-    if (rc != CB_OK) return rc;
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(buf, size, &end, 0);
-    size_t at = end ? (size_t)(end - buf) : 0;
-    free(buf);
-    if (!j) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: malformed JSON near byte %zu", path, at);
-    if (!cJSON_IsObject(j)) {
-        cJSON_Delete(j);
-        return cb_fail(err, CB_ERR_HF_FORMAT, "%s: not a JSON object", path);
-    }
-    *out = j;
-    return CB_OK;
-}
-
 static const cJSON *get(const cJSON *obj, const char *key)
 {
     return cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -348,7 +327,7 @@ static cb_status detect_bert_class(reader *r, cb_error *err)
     char path[PATH_CAP];
     cJSON *config = NULL;
     cb_status rc = cb_path_join(path, sizeof path, r->dir, "config.json", err);
-    if (rc == CB_OK) rc = parse_json(path, 0, &config, err);
+    if (rc == CB_OK) rc = cb_read_json(path, 0, &config, err);
     if (rc != CB_OK || !config) return rc;
     cls = get(config, "tokenizer_class");
     if (cJSON_IsString(cls)) {
@@ -794,7 +773,7 @@ static cb_status byte_level_from_json(reader *r, cb_tokenizer_spec *s, cb_error 
 /* vocab.json + merges.txt, for the classes transformers builds from them. */
 static cb_status bpe_model_from_files(reader *r, cb_error *err)
 {
-    cb_status rc = parse_json(r->vjson_path, 1, &r->vjson, err);
+    cb_status rc = cb_read_json(r->vjson_path, 1, &r->vjson, err);
     if (rc == CB_OK) rc = vocab_from_json(r, r->vjson, r->vjson_path, err);
     if (rc != CB_OK) return rc;
     if (!cb_file_exists(r->merges_path)) {
@@ -929,11 +908,11 @@ cb_status cb_hf_tokenizer_read(const char *hf_dir, cb_hf_tokenizer *out, cb_erro
     if (rc == CB_OK) rc = cb_path_join(r.vocab_path, sizeof r.vocab_path, hf_dir, "vocab.txt", err);
     if (rc == CB_OK) rc = cb_path_join(r.vjson_path, sizeof r.vjson_path, hf_dir, "vocab.json", err);
     if (rc == CB_OK) rc = cb_path_join(r.merges_path, sizeof r.merges_path, hf_dir, "merges.txt", err);
-    if (rc == CB_OK) rc = parse_json(r.cfg_path, 0, &r.cfg, err);
+    if (rc == CB_OK) rc = cb_read_json(r.cfg_path, 0, &r.cfg, err);
     if (rc == CB_OK) rc = detect_bert_class(&r, err);
     if (rc == CB_OK) {
         if (cb_file_exists(r.tj_path)) {
-            rc = parse_json(r.tj_path, 1, &r.tj, err);
+            rc = cb_read_json(r.tj_path, 1, &r.tj, err);
             if (rc == CB_OK) rc = read_with_tokenizer_json(&r, out, err);
         } else if (r.bpe_class && cb_file_exists(r.vjson_path)) {
             rc = read_bpe(&r, out, err);

@@ -54,3 +54,24 @@ cb_status cb_path_join(char *out, size_t cap, const char *dir, const char *name,
     if (n < 0 || (size_t)n >= cap) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "path too long: %s/%s", dir, name);
     return CB_OK;
 }
+
+cb_status cb_read_json(const char *path, int required, cJSON **out, cb_error *err)
+{
+    *out = NULL;
+    if (!required && !cb_file_exists(path)) return CB_OK;
+    char *buf;
+    size_t size;
+    cb_status rc = cb_read_file(path, &buf, &size, err);
+    if (rc != CB_OK) return rc;
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(buf, size, &end, 0);
+    size_t at = end ? (size_t)(end - buf) : 0;
+    free(buf);
+    if (!j) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: malformed JSON near byte %zu", path, at);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return cb_fail(err, CB_ERR_HF_FORMAT, "%s: not a JSON object", path);
+    }
+    *out = j;
+    return CB_OK;
+}

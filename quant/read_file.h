@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "crossbyte.h"
 
 /* Reads `path` into a malloc'd buffer with a NUL appended (not counted in
@@ -16,5 +18,10 @@ int cb_file_exists(const char *path);
 
 /* dir + "/" + name into out (capacity cap); CB_ERR_INVALID_ARGUMENT if too long. */
 cb_status cb_path_join(char *out, size_t cap, const char *dir, const char *name, cb_error *err);
+
+/* Parses `path` as one JSON object into *out (the caller deletes it). When
+ * not `required`, a missing file gives CB_OK and *out NULL. Malformed JSON is
+ * CB_ERR_HF_FORMAT naming the path and byte offset. */
+cb_status cb_read_json(const char *path, int required, cJSON **out, cb_error *err);
 
 #endif

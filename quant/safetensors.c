@@ -10,18 +10,26 @@
 #include "half.h"
 #include "read_file.h"
 
-static int parse_dtype(const char *s, cb_st_dtype *out)
-{
-    if (strcmp(s, "F32") == 0) *out = CB_ST_F32;
-    else if (strcmp(s, "F16") == 0) *out = CB_ST_F16;
-    else if (strcmp(s, "BF16") == 0) *out = CB_ST_BF16;
-    else return 0;
-    return 1;
-}
+/* Weights come as F32, F16 or BF16. Checkpoints also carry integer buffers
+ * (BERT's embeddings.position_ids, I64) that no weight reads: their ranges
+ * are checked like any tensor's, and reading one as a weight is refused. */
+static const struct { const char *name; cb_st_dtype dtype; size_t size; } dtypes[] = {
+    { "F32", CB_ST_F32, 4 }, { "F16", CB_ST_F16, 2 }, { "BF16", CB_ST_BF16, 2 },
+    { "F64", CB_ST_OTHER, 8 }, { "I64", CB_ST_OTHER, 8 }, { "U64", CB_ST_OTHER, 8 }, { "I32", CB_ST_OTHER, 4 },
+    { "U32", CB_ST_OTHER, 4 }, { "I16", CB_ST_OTHER, 2 }, { "U16", CB_ST_OTHER, 2 }, { "I8", CB_ST_OTHER, 1 },
+    { "U8", CB_ST_OTHER, 1 }, { "BOOL", CB_ST_OTHER, 1 },
+};
 
-static size_t dtype_size(cb_st_dtype d)
+static int parse_dtype(const char *s, cb_st_dtype *out, size_t *size)
 {
-    return d == CB_ST_F32 ? 4 : 2;
+    for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++) {
+        if (strcmp(s, dtypes[i].name) == 0) {
+            *out = dtypes[i].dtype;
+            *size = dtypes[i].size;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 size_t cb_st_numel(const cb_st_tensor *t)
@@ -41,7 +49,8 @@ static cb_status parse_entry(const char *path, const cJSON *e, const uint8_t *da
     if (!cJSON_IsString(dtype) || !cJSON_IsArray(shape) || !cJSON_IsArray(offs) ||
         cJSON_GetArraySize(offs) != 2)
         return cb_fail(err, CB_ERR_HF_FORMAT, "%s: tensor %s: incomplete header entry", path, t->name);
-    if (!parse_dtype(dtype->valuestring, &t->dtype))
+    size_t elem = 0;
+    if (!parse_dtype(dtype->valuestring, &t->dtype, &elem))
         return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "%s: tensor %s has dtype %s (supported: F32, F16, BF16)",
                        path, t->name, dtype->valuestring);
     int n = cJSON_GetArraySize(shape);
@@ -60,7 +69,7 @@ static cb_status parse_entry(const char *path, const cJSON *e, const uint8_t *da
     double b = cJSON_GetArrayItem(offs, 0)->valuedouble, en = cJSON_GetArrayItem(offs, 1)->valuedouble;
     if (!(b >= 0 && en >= b && en <= (double)data_size))
         return cb_fail(err, CB_ERR_HF_FORMAT, "%s: tensor %s lies outside the file (truncated?)", path, t->name);
-    if (count * (double)dtype_size(t->dtype) != en - b)
+    if (count * (double)elem != en - b)
         return cb_fail(err, CB_ERR_HF_FORMAT, "%s: tensor %s: byte range does not match its shape", path, t->name);
     t->data = data + (size_t)b;
     t->size = (size_t)(en - b);
@@ -143,6 +152,9 @@ void cb_st_to_f32(const cb_st_tensor *t, float *dst)
         case CB_ST_BF16:
             bits = (uint32_t)(p[2 * i] | p[2 * i + 1] << 8) << 16;
             memcpy(&dst[i], &bits, 4);
+            break;
+        case CB_ST_OTHER: /* callers check first (cb_st_is_float) */
+            dst[i] = 0.0f;
             break;
         }
     }

@@ -7,7 +7,9 @@
 
 #include "crossbyte.h"
 
-typedef enum cb_st_dtype { CB_ST_F32, CB_ST_F16, CB_ST_BF16 } cb_st_dtype;
+/* CB_ST_OTHER: an integer or F64 tensor (a buffer such as position_ids),
+ * validated but never read as a weight. */
+typedef enum cb_st_dtype { CB_ST_F32, CB_ST_F16, CB_ST_BF16, CB_ST_OTHER } cb_st_dtype;
 
 typedef struct cb_st_tensor {
     const char *name;          /* points into the parsed header */
@@ -37,7 +39,8 @@ const cb_st_tensor *cb_safetensors_find(const cb_safetensors *st, const char *na
 /* Number of elements of t. */
 size_t cb_st_numel(const cb_st_tensor *t);
 
-/* Converts t to float32 into dst (cb_st_numel(t) floats). */
+/* Converts t to float32 into dst (cb_st_numel(t) floats); t->dtype must not
+ * be CB_ST_OTHER. */
 void cb_st_to_f32(const cb_st_tensor *t, float *dst);
 
 #endif

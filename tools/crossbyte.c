@@ -3,6 +3,7 @@
  *   crossbyte predict  MODEL [options]      JSON Lines pairs in, one score line out each
  *   crossbyte rank     MODEL --query Q      passages (one per line) in, best first out
  *   crossbyte tokenize MODEL [options]      JSON Lines pairs in, ids out
+ *   crossbyte embed    MODEL [options]      JSON Lines texts in, one vector line out each (bi-encoders)
  *   crossbyte convert  HF_DIR -o OUT [--dtype f32|int8]
  *   crossbyte eval     [MODEL] --candidates F --qrels F | --pairs F   (tools/eval/)
  *
@@ -22,7 +23,7 @@
 
 typedef struct args {
     const char *model, *query, *out;
-    int max_length, batch_size, threads, top_k, raw, softmax, labels;
+    int max_length, batch_size, threads, top_k, raw, softmax, labels, normalize;
     cb_dtype dtype;
 } args;
 
@@ -31,6 +32,7 @@ static const char usage_main[] =
     "  predict   score JSON Lines pairs [\"text a\", \"text b\"] from stdin\n"
     "  rank      rank passages (one per line on stdin) for a query\n"
     "  tokenize  show the token ids of JSON Lines pairs\n"
+    "  embed     one vector per JSON Lines text, with a bi-encoder (SentenceTransformer.encode)\n"
     "  convert   turn a Hugging Face model folder into a .cbm file\n"
     "  eval      nDCG@10, MRR@10, Recall (reranking) or Spearman/accuracy (pairs) of a model\n"
     "'crossbyte COMMAND --help' describes each command.\n";
@@ -57,6 +59,17 @@ static const char usage_tokenize[] =
     "  stdin   one JSON array [\"text a\", \"text b\"] per line\n"
     "  stdout  {\"input_ids\":[...],\"token_type_ids\":[...]} per pair\n";
 
+static const char usage_embed[] =
+    "usage: crossbyte embed MODEL [--max-length N] [--normalize | --no-normalize] [--threads N] [--batch-size N]\n"
+    "  MODEL           a bi-encoder: .cbm file or sentence-transformers folder (modules.json, 1_Pooling)\n"
+    "  stdin           one JSON string \"text\" per line\n"
+    "  stdout          one JSON array of floats per text, in order\n"
+    "  --max-length N  tokens per text including specials (default: the model's max_seq_length)\n"
+    "  --normalize     L2-normalise every vector (default: only if the model has a Normalize module)\n"
+    "  --no-normalize  never normalise\n"
+    "  --threads N     threads per batch (default 1)\n"
+    "  --batch-size N  texts per forward pass (default 32)\n";
+
 static const char usage_convert[] =
     "usage: crossbyte convert HF_DIR -o OUT [--dtype f32|int8]\n"
     "  HF_DIR  a Hugging Face model folder (config.json, model.safetensors, tokenizer files)\n"
@@ -75,6 +88,10 @@ static int parse_args(int argc, char **argv, const char *usage, args *a)
             a->raw = 1;
         } else if (!strcmp(f, "--softmax")) {
             a->softmax = 1;
+        } else if (!strcmp(f, "--normalize")) {
+            a->normalize = 1;
+        } else if (!strcmp(f, "--no-normalize")) {
+            a->normalize = -1;
         } else if (!strcmp(f, "--labels")) {
             a->labels = 1;
         } else if (!strcmp(f, "--max-length")) {
@@ -264,6 +281,56 @@ static int run_tokenize(const args *a)
     return rc;
 }
 
+static int run_embed(const args *a)
+{
+    cb_model *m = load(a);
+    if (!m) return 1;
+    const size_t dim = (size_t)cb_model_embedding_size(m);
+    if (dim == 0) {
+        fprintf(stderr, "crossbyte: embed needs a bi-encoder; %s is a cross-encoder (%s): use predict or rank\n",
+                a->model, cb_model_architecture(m));
+        cb_model_free(m);
+        return 1;
+    }
+    const cb_embed_options eo = { a->max_length, a->batch_size, a->normalize };
+    char *texts[CHUNK];
+    size_t lens[CHUNK];
+    float *vecs = malloc(CHUNK * dim * sizeof *vecs);
+    long lineno = 0;
+    int rc = vecs ? 0 : 1, done = 0;
+    while (!rc && !done) {
+        size_t n = 0, len;
+        char *line, why[128];
+        while (n < CHUNK && (line = read_line(stdin, &len))) {
+            lineno++;
+            int ok = len == 0 || jsonl_text_parse(line, len, &texts[n], &lens[n], why, sizeof why);
+            free(line);
+            if (!ok) {
+                fprintf(stderr, "crossbyte: stdin line %ld: %s; each line must be one JSON string \"text\"\n", lineno,
+                        why);
+                rc = 1;
+                break;
+            }
+            if (len > 0) n++;
+        }
+        done = n < CHUNK;
+        cb_error err;
+        if (!rc && n > 0 && cb_embed(m, (const char *const *)texts, lens, n, &eo, vecs, &err) != CB_OK) {
+            fprintf(stderr, "crossbyte: embed (input lines up to %ld): %s\n", lineno, err.message);
+            rc = 1;
+        }
+        for (size_t i = 0; !rc && i < n; i++) {
+            putchar('[');
+            for (size_t k = 0; k < dim; k++) printf("%s%.9g", k ? "," : "", vecs[i * dim + k]);
+            puts("]");
+        }
+        for (size_t i = 0; i < n; i++) free(texts[i]);
+    }
+    free(vecs);
+    cb_model_free(m);
+    return rc;
+}
+
 static int run_rank(const args *a)
 {
     if (!a->query) {
@@ -336,6 +403,7 @@ int main(int argc, char **argv)
         { "predict", usage_predict, run_predict },
         { "rank", usage_rank, run_rank },
         { "tokenize", usage_tokenize, run_tokenize },
+        { "embed", usage_embed, run_embed },
         { "convert", usage_convert, run_convert },
     };
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

@@ -130,6 +130,26 @@ int jsonl_pair_parse(const char *line, size_t len, jsonl_pair *out, char *why, s
     return 1;
 }
 
+int jsonl_text_parse(const char *line, size_t len, char **text, size_t *text_len, char *why, size_t why_cap)
+{
+    *text = NULL;
+    *text_len = 0;
+    cursor c = { line, 0, len };
+    skip_ws(&c);
+    if (!read_string(&c, text, text_len)) {
+        snprintf(why, why_cap, "expected a JSON string at byte %zu", c.i);
+        return 0;
+    }
+    skip_ws(&c);
+    if (c.i != len) {
+        snprintf(why, why_cap, "unexpected text after the string at byte %zu", c.i);
+        free(*text);
+        *text = NULL;
+        return 0;
+    }
+    return 1;
+}
+
 void jsonl_pair_free(jsonl_pair *p)
 {
     free(p->text[0]);

@@ -1,4 +1,4 @@
-/* jsonl_pair.h: one JSON Lines input line, ["text a", "text b"], decoded with
+/* jsonl_pair.h: one JSON Lines input line, ["text a", "text b"] or "text", decoded with
  * exact byte lengths (a text may hold \u0000, which a C string cannot). */
 #ifndef CB_JSONL_PAIR_H
 #define CB_JSONL_PAIR_H
@@ -13,5 +13,9 @@ typedef struct jsonl_pair {
 /* 1 on success; 0 with a reason in why (capacity why_cap) otherwise. */
 int jsonl_pair_parse(const char *line, size_t len, jsonl_pair *out, char *why, size_t why_cap);
 void jsonl_pair_free(jsonl_pair *p);
+
+/* One JSON Lines text, "a string": *text is malloc'd (the caller frees it),
+ * *text_len its byte length. 1 on success; 0 with a reason in why. */
+int jsonl_text_parse(const char *line, size_t len, char **text, size_t *text_len, char *why, size_t why_cap);
 
 #endif

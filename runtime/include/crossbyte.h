@@ -1,4 +1,5 @@
-/* crossbyte.h: run sentence-transformers cross-encoders (BERT family) from C.
+/* crossbyte.h: run sentence-transformers cross-encoders (BERT family) from C,
+ * and bi-encoders (cb_embed) on the same runtime.
  *
  * Usage:
  *
@@ -59,7 +60,8 @@ typedef enum cb_status {
     CB_ERR_TEXT_TOO_LONG = 10,     /* a text exceeds CB_MAX_TEXT_BYTES */
     CB_ERR_MAX_LENGTH = 11,        /* max_length outside [3, model's position limit] */
     CB_ERR_BACKEND = 12,           /* XNNPACK refused an operation (message says which) */
-    CB_ERR_NOT_SINGLE_LABEL = 13   /* cb_rank on a model with several labels */
+    CB_ERR_NOT_SINGLE_LABEL = 13,  /* cb_rank on a model with several labels */
+    CB_ERR_WRONG_MODEL_KIND = 14   /* cb_embed on a cross-encoder, cb_predict / cb_rank on a bi-encoder */
 } cb_status;
 
 /* Static English text for a status code; never NULL. */
@@ -110,6 +112,11 @@ int cb_model_num_labels(const cb_model *model);
 const char *cb_model_label(const cb_model *model, int index); /* id2label; NULL if out of range */
 int cb_model_max_length(const cb_model *model);   /* default max_length */
 int cb_model_max_positions(const cb_model *model);/* largest accepted max_length */
+/* Width of cb_embed's vectors for a bi-encoder (sentence-transformers
+ * folder with a Pooling module); 0 for a cross-encoder, which scores pairs. */
+int cb_model_embedding_size(const cb_model *model);
+/* "cls", "mean", "max" or "mean_sqrt_len" for a bi-encoder; NULL otherwise. */
+const char *cb_model_pooling(const cb_model *model);
 
 /* ---- scoring --------------------------------------------------------------- */
 
@@ -153,12 +160,32 @@ cb_status cb_rank(const cb_model *model, const char *query, size_t query_len,
                   const char *const *docs, const size_t *doc_lens, size_t n_docs,
                   const cb_predict_options *opts, cb_ranked *out, cb_error *err);
 
-/* Token ids and token type ids of one pair as the model sees them. The arrays
+/* Token ids and token type ids of one pair as the model sees them. On a
+ * bi-encoder, which encodes one text at a time, pair->a is that text and
+ * pair->b must be empty or NULL. The arrays
  * must hold `capacity` entries; max_length tokens always fit. type_ids may be
  * NULL. *n_tokens receives the count. */
 cb_status cb_tokenize(const cb_model *model, const cb_pair *pair, int max_length,
                       int32_t *ids, int32_t *type_ids, size_t capacity,
                       size_t *n_tokens, cb_error *err);
+
+/* ---- embeddings (bi-encoders) ---------------------------------------------- */
+
+typedef struct cb_embed_options {
+    int max_length;   /* tokens per text including specials; 0 = the model's
+                         (sentence_bert_config.json's max_seq_length) */
+    int batch_size;   /* texts per forward pass; 0 = 32 */
+    int normalize;    /* 0 = as the model says (a Normalize module), 1 = always
+                         L2-normalise, -1 = never */
+} cb_embed_options;
+
+/* SentenceTransformer.encode: one vector of cb_model_embedding_size(model)
+ * floats per text, text-major, in the caller's order. Each text is encoded
+ * alone ([CLS] text [SEP]), truncated to max_length, pooled as the model's
+ * Pooling module says. text_lens may be NULL (all NUL-terminated). `opts`
+ * may be NULL. CB_ERR_WRONG_MODEL_KIND on a cross-encoder. */
+cb_status cb_embed(const cb_model *model, const char *const *texts, const size_t *text_lens, size_t n_texts,
+                   const cb_embed_options *opts, float *out, cb_error *err);
 
 /* ---- conversion ------------------------------------------------------------ */
 

@@ -8,23 +8,15 @@
 #include "error.h"
 #include "model.h"
 
-#define DEFAULT_BATCH 32
-#define MAX_BATCH 4096
-
 static size_t text_len(const char *s, size_t len)
 {
     return len == CB_NUL_TERMINATED ? strlen(s) : len;
 }
 
-static cb_status resolve_max_length(const cb_model *m, int requested, int *out, cb_error *err)
+static cb_status bi_encoder_refusal(const cb_model *m, const char *call, cb_error *err)
 {
-    const int limit = m->config.max_length_limit, specials = cb_tokenizer_num_special(m->tokenizer);
-    const int v = requested == 0 ? m->config.max_length : requested;
-    if (v < specials || v > limit)
-        return cb_fail(err, CB_ERR_MAX_LENGTH, "max_length %d is out of range: this model takes %d to %d tokens",
-                       requested, specials, limit);
-    *out = v;
-    return CB_OK;
+    return cb_fail(err, CB_ERR_WRONG_MODEL_KIND, "%s needs a cross-encoder; this model is a bi-encoder (%s pooling, "
+                   "%d dimensions): use cb_embed", call, cb_pooling_name(m->config.pooling), m->config.hidden_size);
 }
 
 static cb_status check_pair(const cb_pair *p, size_t index, cb_error *err)
@@ -88,51 +80,45 @@ cb_status cb_predict(const cb_model *m, const cb_pair *pairs, size_t n_pairs, co
 {
     cb_error_clear(err);
     if (!m) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_predict: model is NULL");
+    if (m->config.pooling != CB_POOL_NONE) return bi_encoder_refusal(m, "cb_predict", err);
     if (n_pairs == 0) return CB_OK;
     if (!pairs || !scores) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_predict: pairs or scores is NULL");
     const cb_predict_options defaults = { 0 };
     if (!opts) opts = &defaults;
-    if (opts->batch_size < 0 || opts->batch_size > MAX_BATCH)
-        return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "batch_size %d is out of range (1 to %d, 0 = %d)",
-                       opts->batch_size, MAX_BATCH, DEFAULT_BATCH);
     if ((unsigned)opts->activation > CB_ACTIVATION_SOFTMAX)
         return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "unknown activation %d", (int)opts->activation);
     int max_length = 0;
-    cb_status s = resolve_max_length(m, opts->max_length, &max_length, err);
+    size_t batch = 0;
+    cb_status s = cb_model_resolve_max_length(m, opts->max_length, cb_tokenizer_num_special(m->tokenizer), &max_length,
+                                              err);
+    if (s == CB_OK) s = cb_resolve_batch_size(opts->batch_size, &batch, err);
     if (s != CB_OK) return s;
-    const size_t batch = (size_t)(opts->batch_size ? opts->batch_size : DEFAULT_BATCH);
     const int L = m->config.num_labels;
     const cb_score_fn fn = score_fn_for(m, opts->activation);
 
     /* Batches are packed (no padding, see ops.h), so a short pair never pays
      * for a long one and pairs need no sorting by length. */
-    const size_t cap = batch < n_pairs ? batch : n_pairs;
-    int32_t *ids = malloc(cap * (size_t)max_length * sizeof *ids);
-    int32_t *types = malloc(cap * (size_t)max_length * sizeof *types);
-    size_t *offsets = malloc(cap * sizeof *offsets);
-    int *lengths = malloc(cap * sizeof *lengths);
+    cb_batch_buffers bb = { 0 };
     cb_workspace *ws = NULL;
-    if (!ids || !types || !offsets || !lengths) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for a batch");
+    s = cb_batch_buffers_alloc(&bb, batch < n_pairs ? batch : n_pairs, max_length, err);
     if (s == CB_OK) s = cb_model_acquire_workspace(m, &ws, err);
     for (size_t start = 0; s == CB_OK && start < n_pairs; start += batch) {
         const size_t count = n_pairs - start < batch ? n_pairs - start : batch;
         size_t tokens = 0;
         for (size_t i = 0; s == CB_OK && i < count; i++) {
-            offsets[i] = tokens;
-            s = encode(m, &pairs[start + i], start + i, max_length, ids + tokens, types + tokens, &lengths[i], err);
-            tokens += (size_t)lengths[i];
+            bb.offsets[i] = tokens;
+            s = encode(m, &pairs[start + i], start + i, max_length, bb.ids + tokens, bb.types + tokens, &bb.lengths[i],
+                       err);
+            tokens += (size_t)bb.lengths[i];
         }
         if (s != CB_OK) break;
-        const cb_batch b = { ids, types, offsets, lengths, count, tokens };
+        const cb_batch b = { bb.ids, bb.types, bb.offsets, bb.lengths, count, tokens };
         float *out = scores + start * (size_t)L;
         s = cb_encoder_forward(ws, &b, out, err);
         for (size_t i = 0; s == CB_OK && i < count; i++) activate(fn, out + i * (size_t)L, L);
     }
     if (ws) cb_model_release_workspace(m, ws);
-    free(ids);
-    free(types);
-    free(offsets);
-    free(lengths);
+    cb_batch_buffers_free(&bb);
     return s;
 }
 
@@ -149,6 +135,7 @@ cb_status cb_rank(const cb_model *m, const char *query, size_t query_len, const 
 {
     cb_error_clear(err);
     if (!m) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_rank: model is NULL");
+    if (m->config.pooling != CB_POOL_NONE) return bi_encoder_refusal(m, "cb_rank", err);
     if (m->config.num_labels != 1)
         return cb_fail(err, CB_ERR_NOT_SINGLE_LABEL, "rank needs a model with one label; this one has %d (%s, ...)",
                        m->config.num_labels, m->config.labels[0]);
@@ -178,13 +165,25 @@ cb_status cb_tokenize(const cb_model *m, const cb_pair *pair, int max_length, in
     if (!m || !pair || !ids || !n_tokens)
         return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_tokenize: model, pair, ids or n_tokens is NULL");
     *n_tokens = 0;
+    const int single = m->config.pooling != CB_POOL_NONE;
+    if (single && pair->b && text_len(pair->b, pair->b_len) > 0)
+        return cb_fail(err, CB_ERR_WRONG_MODEL_KIND, "cb_tokenize: a bi-encoder encodes one text at a time; "
+                       "the pair's second text must be empty");
     int len = 0;
-    cb_status s = resolve_max_length(m, max_length, &len, err);
+    cb_status s = single ? cb_model_resolve_max_length(m, max_length, cb_tokenizer_num_special_single(m->tokenizer), &len, err)
+                         : cb_model_resolve_max_length(m, max_length, cb_tokenizer_num_special(m->tokenizer), &len, err);
     if (s != CB_OK) return s;
     int32_t *tmp_ids = malloc((size_t)len * sizeof *tmp_ids), *tmp_types = malloc((size_t)len * sizeof *tmp_types);
     int n = 0;
     if (!tmp_ids || !tmp_types) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory tokenizing");
-    if (s == CB_OK) s = encode(m, pair, 0, len, tmp_ids, tmp_types, &n, err);
+    if (s == CB_OK && single) {
+        s = check_pair(pair, 0, err);
+        if (s == CB_OK)
+            s = cb_tokenizer_encode_single(m->tokenizer, pair->a ? pair->a : "", pair->a ? text_len(pair->a, pair->a_len) : 0,
+                                           len, tmp_ids, tmp_types, &n, err);
+    } else if (s == CB_OK) {
+        s = encode(m, pair, 0, len, tmp_ids, tmp_types, &n, err);
+    }
     if (s == CB_OK && (size_t)n > capacity)
         s = cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_tokenize: %d tokens do not fit in %zu", n, capacity);
     if (s == CB_OK) {

@@ -83,8 +83,10 @@ cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config 
         w->has_proj = 1;
         s = get_linear(f, "emb.proj", H, E, &w->proj, err);
     }
-    if (s == CB_OK) s = get_linear(f, "head.dense", H, H, &w->head_dense, err);
-    if (s == CB_OK) { /* float32 only: head() reads it as such, whatever the file says */
+    /* A bi-encoder has no head: it pools the last hidden states instead. */
+    const int has_head = c->pooling == CB_POOL_NONE;
+    if (s == CB_OK && has_head) s = get_linear(f, "head.dense", H, H, &w->head_dense, err);
+    if (s == CB_OK && has_head) { /* float32 only: head() reads it as such, whatever the file says */
         w->head_out = (cb_linear_weights){ .in = H, .out = c->num_labels };
         s = get_f32(f, "head.out.w", c->num_labels, H, (const float **)&w->head_out.w, err);
         if (s == CB_OK) s = get_f32(f, "head.out.b", c->num_labels, 0, &w->head_out.b, err);
@@ -329,7 +331,9 @@ static void head(const cb_workspace *ws, const cb_batch *b, const float *x, floa
     }
 }
 
-cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits, cb_error *err)
+/* Embeddings and every layer; *out points at the last hidden states [rows, H]
+ * (one of the workspace's buffers). */
+static cb_status hidden_states(cb_workspace *ws, const cb_batch *b, const float **out, cb_error *err)
 {
     const cb_model_config *c = ws->c;
     cb_status s = reserve(ws, b, err);
@@ -373,6 +377,58 @@ cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits,
         x = tmp;
         tmp = swap;
     }
-    head(ws, b, x, logits);
+    *out = x;
+    return CB_OK;
+}
+
+cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits, cb_error *err)
+{
+    const float *x;
+    cb_status s = hidden_states(ws, b, &x, err);
+    if (s == CB_OK) head(ws, b, x, logits);
+    return s;
+}
+
+/* sentence-transformers' Pooling over each text's tokens (all of them: a
+ * packed batch has no padding, so the attention mask is all ones), in double
+ * so the order of the sum does not matter. */
+static void pool(cb_pooling p, const float *x, size_t n, size_t H, float *out)
+{
+    if (p == CB_POOL_CLS) {
+        memcpy(out, x, H * sizeof *out);
+        return;
+    }
+    for (size_t k = 0; k < H; k++) {
+        double acc = p == CB_POOL_MAX ? -INFINITY : 0.0;
+        for (size_t t = 0; t < n; t++) {
+            const double v = x[t * H + k];
+            acc = p == CB_POOL_MAX ? (v > acc ? v : acc) : acc + v;
+        }
+        if (p == CB_POOL_MEAN) acc /= (double)n;
+        else if (p == CB_POOL_MEAN_SQRT_LEN) acc /= sqrt((double)n);
+        out[k] = (float)acc;
+    }
+}
+
+/* Normalize: x / max(||x||, 1e-12), as torch.nn.functional.normalize. */
+static void l2_normalize(float *v, size_t n)
+{
+    double ss = 0.0;
+    for (size_t k = 0; k < n; k++) ss += (double)v[k] * v[k];
+    const double norm = sqrt(ss) > 1e-12 ? sqrt(ss) : 1e-12;
+    for (size_t k = 0; k < n; k++) v[k] = (float)(v[k] / norm);
+}
+
+cb_status cb_encoder_embed(cb_workspace *ws, const cb_batch *b, int normalize, float *out, cb_error *err)
+{
+    const float *x;
+    cb_status s = hidden_states(ws, b, &x, err);
+    if (s != CB_OK) return s;
+    const size_t H = (size_t)ws->c->hidden_size;
+    for (size_t p = 0; p < b->n_pairs; p++) {
+        float *v = out + p * H;
+        pool(ws->c->pooling, x + b->offsets[p] * H, (size_t)b->lengths[p], H, v);
+        if (normalize) l2_normalize(v, H);
+    }
     return CB_OK;
 }

@@ -63,4 +63,9 @@ typedef struct cb_batch {
 
 cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits, cb_error *err);
 
+/* A bi-encoder's forward pass: each "pair" of the batch is one text; writes
+ * n_pairs * hidden_size floats, pooled as c->pooling says, L2-normalised
+ * when `normalize`. */
+cb_status cb_encoder_embed(cb_workspace *ws, const cb_batch *b, int normalize, float *out, cb_error *err);
+
 #endif

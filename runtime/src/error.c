@@ -21,6 +21,7 @@ const char *cb_status_string(cb_status code)
     case CB_ERR_MAX_LENGTH: return "max_length out of range";
     case CB_ERR_BACKEND: return "XNNPACK error";
     case CB_ERR_NOT_SINGLE_LABEL: return "model has several labels";
+    case CB_ERR_WRONG_MODEL_KIND: return "wrong kind of model for this call";
     }
     return "unknown status";
 }

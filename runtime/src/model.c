@@ -242,3 +242,56 @@ int cb_model_max_positions(const cb_model *m)
 {
     return m ? m->config.max_length_limit : 0;
 }
+
+int cb_model_embedding_size(const cb_model *m)
+{
+    return m && m->config.pooling != CB_POOL_NONE ? m->config.hidden_size : 0;
+}
+
+const char *cb_model_pooling(const cb_model *m)
+{
+    return m && m->config.pooling != CB_POOL_NONE ? cb_pooling_name(m->config.pooling) : NULL;
+}
+
+cb_status cb_model_resolve_max_length(const cb_model *m, int requested, int specials, int *out, cb_error *err)
+{
+    const int limit = m->config.max_length_limit;
+    const int v = requested == 0 ? m->config.max_length : requested;
+    if (v < specials || v > limit)
+        return cb_fail(err, CB_ERR_MAX_LENGTH, "max_length %d is out of range: this model takes %d to %d tokens",
+                       requested, specials, limit);
+    *out = v;
+    return CB_OK;
+}
+
+cb_status cb_batch_buffers_alloc(cb_batch_buffers *b, size_t cap, int max_length, cb_error *err)
+{
+    b->ids = malloc(cap * (size_t)max_length * sizeof *b->ids);
+    b->types = malloc(cap * (size_t)max_length * sizeof *b->types);
+    b->offsets = malloc(cap * sizeof *b->offsets);
+    b->lengths = malloc(cap * sizeof *b->lengths);
+    if (b->ids && b->types && b->offsets && b->lengths) return CB_OK;
+    cb_batch_buffers_free(b);
+    return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for a batch of %zu x %d tokens", cap, max_length);
+}
+
+void cb_batch_buffers_free(cb_batch_buffers *b)
+{
+    free(b->ids);
+    free(b->types);
+    free(b->offsets);
+    free(b->lengths);
+    memset(b, 0, sizeof *b);
+}
+
+#define DEFAULT_BATCH 32
+#define MAX_BATCH 4096
+
+cb_status cb_resolve_batch_size(int requested, size_t *out, cb_error *err)
+{
+    if (requested < 0 || requested > MAX_BATCH)
+        return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "batch_size %d is out of range (1 to %d, 0 = %d)", requested,
+                       MAX_BATCH, DEFAULT_BATCH);
+    *out = (size_t)(requested ? requested : DEFAULT_BATCH);
+    return CB_OK;
+}

@@ -31,4 +31,22 @@ struct cb_model {
 cb_status cb_model_acquire_workspace(const cb_model *m, cb_workspace **ws, cb_error *err);
 void cb_model_release_workspace(const cb_model *m, cb_workspace *ws);
 
+/* Token storage for packed batches of up to `cap` texts or pairs of up to
+ * max_length tokens each, shared by predict and embed. */
+typedef struct cb_batch_buffers {
+    int32_t *ids, *types;
+    size_t *offsets;
+    int *lengths;
+} cb_batch_buffers;
+
+cb_status cb_batch_buffers_alloc(cb_batch_buffers *b, size_t cap, int max_length, cb_error *err);
+void cb_batch_buffers_free(cb_batch_buffers *b);
+
+/* batch_size as the caller asked: 0 = 32, else 1 to 4096. */
+cb_status cb_resolve_batch_size(int requested, size_t *out, cb_error *err);
+
+/* max_length as the caller asked (0 = the model's default), checked against
+ * [specials, the model's position limit]: CB_ERR_MAX_LENGTH otherwise. */
+cb_status cb_model_resolve_max_length(const cb_model *m, int requested, int specials, int *out, cb_error *err);
+
 #endif

@@ -50,6 +50,24 @@ int cb_score_fn_parse(const char *name, cb_score_fn *out)
     return 0;
 }
 
+static const char *const pooling_names[] = { "none", "cls", "mean", "max", "mean_sqrt_len" };
+
+const char *cb_pooling_name(cb_pooling p)
+{
+    return (unsigned)p < 5 ? pooling_names[p] : "?";
+}
+
+int cb_pooling_parse(const char *name, cb_pooling *out)
+{
+    for (int i = 1; i < 5; i++) {
+        if (strcmp(pooling_names[i], name) == 0) {
+            *out = (cb_pooling)i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 cJSON *cb_model_config_to_json(const cb_model_config *c)
 {
     cJSON *o = cJSON_CreateObject();
@@ -81,6 +99,11 @@ cJSON *cb_model_config_to_json(const cb_model_config *c)
         cJSON *rel = cJSON_AddObjectToObject(o, "relative_attention");
         ok = rel && cJSON_AddNumberToObject(rel, "max_relative_positions", c->max_relative_positions) &&
              cJSON_AddNumberToObject(rel, "c2p", c->rel_c2p) && cJSON_AddNumberToObject(rel, "p2c", c->rel_p2c);
+    }
+    if (ok && c->pooling != CB_POOL_NONE) {
+        cJSON *emb = cJSON_AddObjectToObject(o, "embedding");
+        ok = emb && cJSON_AddStringToObject(emb, "pooling", cb_pooling_name(c->pooling)) &&
+             cJSON_AddBoolToObject(emb, "normalize", c->normalize);
     }
     if (!ok) {
         cJSON_Delete(o);
@@ -150,10 +173,23 @@ cb_status cb_model_config_from_json(const cJSON *o, cb_model_config *c, cb_error
             (s = get_int(rel, "c2p", 0, 1, &c->rel_c2p, err)) || (s = get_int(rel, "p2c", 0, 1, &c->rel_p2c, err)))
             return s;
     }
+    /* A bi-encoder has a pooling and no labels; a cross-encoder the reverse. */
+    const cJSON *emb = cJSON_GetObjectItemCaseSensitive(o, "embedding");
+    if (emb) {
+        const char *pooling = "";
+        if ((s = get_str(emb, "pooling", &pooling, err))) return s;
+        if (!cb_pooling_parse(pooling, &c->pooling))
+            return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "model file: pooling '%s' not supported", pooling);
+        const cJSON *norm = cJSON_GetObjectItemCaseSensitive(emb, "normalize");
+        if (!cJSON_IsBool(norm)) return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: config.embedding.normalize is missing");
+        c->normalize = cJSON_IsTrue(norm);
+    }
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(o, "labels");
     int n = cJSON_GetArraySize(labels);
-    if (!cJSON_IsArray(labels) || n < 1 || n > CB_MAX_LABELS)
-        return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: config.labels must hold 1 to %d names", CB_MAX_LABELS);
+    const int min_labels = emb ? 0 : 1, max_labels = emb ? 0 : CB_MAX_LABELS;
+    if (!cJSON_IsArray(labels) || n < min_labels || n > max_labels)
+        return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: config.labels must hold %d to %d names", min_labels,
+                       max_labels);
     c->num_labels = n;
     for (int i = 0; i < n; i++) {
         const cJSON *l = cJSON_GetArrayItem(labels, i);

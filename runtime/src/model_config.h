@@ -23,6 +23,17 @@ typedef enum cb_score_fn {
     CB_SCORE_TANH = 3
 } cb_score_fn;
 
+/* How a bi-encoder turns token states into one vector (sentence-transformers'
+ * Pooling module). CB_POOL_NONE: a cross-encoder, whose head scores the
+ * first token instead. */
+typedef enum cb_pooling {
+    CB_POOL_NONE = 0,
+    CB_POOL_CLS = 1,
+    CB_POOL_MEAN = 2,
+    CB_POOL_MAX = 3,
+    CB_POOL_MEAN_SQRT_LEN = 4   /* sum / sqrt(tokens) */
+} cb_pooling;
+
 #define CB_MAX_LABELS 64
 #define CB_NAME_SIZE 64
 
@@ -50,6 +61,10 @@ typedef struct cb_model_config {
     int max_relative_positions;  /* 0: no relative attention */
     int rel_c2p, rel_p2c;
     cb_score_fn score_fn;
+    /* Bi-encoders: no head and no labels (num_labels 0); the pooled vector,
+     * L2-normalised when the model ends in a Normalize module. */
+    cb_pooling pooling;
+    int normalize;
     int num_labels;
     char labels[CB_MAX_LABELS][CB_NAME_SIZE];
 } cb_model_config;
@@ -57,6 +72,8 @@ typedef struct cb_model_config {
 const char *cb_act_fn_name(cb_act_fn a);
 int cb_act_fn_parse(const char *name, cb_act_fn *out);   /* 1 if known */
 const char *cb_score_fn_name(cb_score_fn s);
+const char *cb_pooling_name(cb_pooling p);
+int cb_pooling_parse(const char *name, cb_pooling *out);   /* 1 if known */
 int cb_score_fn_parse(const char *name, cb_score_fn *out);
 
 cJSON *cb_model_config_to_json(const cb_model_config *c);   /* NULL on OOM */

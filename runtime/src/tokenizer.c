@@ -36,6 +36,11 @@ struct cb_tokenizer {
     size_t n_added;
     uint32_t added_first[8];     /* bitset of the added tokens' first bytes */
     int n_special;
+    /* One text alone: the pair template up to A and the special right after
+     * it ([CLS] A [SEP], <s> A </s>), which is the "single" template of
+     * tokenizers' BertProcessing, RobertaProcessing and the BERT-family
+     * TemplateProcessing. */
+    int n_single, n_single_special;
 };
 
 /* ---- creation ---------------------------------------------------------------- */
@@ -122,6 +127,13 @@ cb_status cb_tokenizer_create(const cb_tokenizer_spec *spec, cb_tokenizer **out,
     if (!tok) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for the tokenizer");
     tok->spec = *spec;
     cb_status rc = check_template(spec, &tok->n_special, err);
+    for (int i = 0; rc == CB_OK && i < spec->n_template; i++) {
+        const cb_template_item_kind k = spec->pair_template[i].kind;
+        if (k == CB_TEMPLATE_SEQUENCE_B) break;
+        tok->n_single = i + 1;
+        if (k == CB_TEMPLATE_SPECIAL) tok->n_single_special++;
+        if (k == CB_TEMPLATE_SPECIAL && i > 0 && spec->pair_template[i - 1].kind == CB_TEMPLATE_SEQUENCE_A) break;
+    }
     if (rc == CB_OK) rc = cb_vocab_map_build(&tok->vocab, spec->vocab, spec->vocab_bytes,
                                              spec->n_vocab, err);
     if (rc == CB_OK) {
@@ -149,6 +161,11 @@ void cb_tokenizer_free(cb_tokenizer *tok)
 int cb_tokenizer_num_special(const cb_tokenizer *tok)
 {
     return tok ? tok->n_special : 0;
+}
+
+int cb_tokenizer_num_special_single(const cb_tokenizer *tok)
+{
+    return tok ? tok->n_single_special : 0;
 }
 
 int32_t cb_tokenizer_token_id(const cb_tokenizer *tok, const char *token)
@@ -418,6 +435,32 @@ static void cursor_release(text_cursor *c)
     free(c->sink.ids);
 }
 
+/* The template's items in order: specials by id, then the kept tokens of A
+ * (ta of a_ids) and B (tb of b_ids), each with its item's type id. */
+static int emit_template(const cb_template_item *items, int n_items, const int32_t *a_ids, size_t ta,
+                         const int32_t *b_ids, size_t tb, int32_t *ids, int32_t *type_ids)
+{
+    int n = 0;
+    for (int i = 0; i < n_items; i++) {
+        const cb_template_item *it = &items[i];
+        if (it->kind == CB_TEMPLATE_SPECIAL) {
+            ids[n] = it->id;
+            if (type_ids) type_ids[n] = it->type_id;
+            n++;
+            continue;
+        }
+        const int is_a = it->kind == CB_TEMPLATE_SEQUENCE_A;
+        const int32_t *src = is_a ? a_ids : b_ids;
+        const size_t count = is_a ? ta : tb;   /* never more than the sink stored */
+        for (size_t k = 0; k < count; k++) {
+            ids[n] = src[k];
+            if (type_ids) type_ids[n] = it->type_id;
+            n++;
+        }
+    }
+    return n;
+}
+
 cb_status cb_tokenizer_encode_pair(const cb_tokenizer *tok,
                                    const char *a, size_t a_len,
                                    const char *b, size_t b_len,
@@ -454,26 +497,40 @@ cb_status cb_tokenizer_encode_pair(const cb_tokenizer *tok,
     size_t ta = 0, tb = 0;
     if (budget > 0) longest_first(text_a.sink.count, text_b.sink.count, budget, &ta, &tb);
 
-    int n = 0;
-    for (int i = 0; i < tok->spec.n_template; i++) {
-        const cb_template_item *it = &tok->spec.pair_template[i];
-        if (it->kind == CB_TEMPLATE_SPECIAL) {
-            ids[n] = it->id;
-            if (type_ids) type_ids[n] = it->type_id;
-            n++;
-            continue;
-        }
-        int is_a = it->kind == CB_TEMPLATE_SEQUENCE_A;
-        const int32_t *src = is_a ? text_a.sink.ids : text_b.sink.ids;
-        size_t count = is_a ? ta : tb;   /* never more than the sink stored */
-        for (size_t k = 0; k < count; k++) {
-            ids[n] = src[k];
-            if (type_ids) type_ids[n] = it->type_id;
-            n++;
-        }
-    }
+    const int n = emit_template(tok->spec.pair_template, tok->spec.n_template, text_a.sink.ids, ta, text_b.sink.ids,
+                                tb, ids, type_ids);
     cursor_release(&text_a);
     cursor_release(&text_b);
+    *n_tokens = n;
+    cb_error_clear(err);
+    return CB_OK;
+}
+
+cb_status cb_tokenizer_encode_single(const cb_tokenizer *tok, const char *a, size_t a_len, int max_length,
+                                     int32_t *ids, int32_t *type_ids, int *n_tokens, cb_error *err)
+{
+    if (!tok || !ids || !n_tokens) {
+        return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "tokenizer, ids or n_tokens is NULL");
+    }
+    *n_tokens = 0;
+    if (max_length < tok->n_single_special) {
+        return cb_fail(err, CB_ERR_MAX_LENGTH, "max_length %d is less than the %d special tokens of a text",
+                       max_length, tok->n_single_special);
+    }
+    cb_status rc = check_text(a, &a_len, "a", err);
+    if (rc != CB_OK) return rc;
+    const size_t budget = (size_t)(max_length - tok->n_single_special);
+    text_cursor text;
+    rc = cursor_init(tok, &text, a, a_len, budget, (size_t)max_length);
+    if (rc == CB_OK && budget > 0) rc = run(tok, &text);
+    if (rc != CB_OK) {
+        cursor_release(&text);
+        return cb_fail(err, rc, "out of memory while tokenising");
+    }
+    /* Truncation of one text keeps its first `budget` tokens. */
+    const size_t count = text.sink.count < budget ? text.sink.count : budget;
+    const int n = emit_template(tok->spec.pair_template, tok->n_single, text.sink.ids, count, NULL, 0, ids, type_ids);
+    cursor_release(&text);
     *n_tokens = n;
     cb_error_clear(err);
     return CB_OK;

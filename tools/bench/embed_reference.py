@@ -16,7 +16,11 @@ an empty string).
   pooling and L2 normalisation: what SentenceTransformer("BAAI/bge-small-en-v1.5")
   .encode computes. crossbyte instead runs the folder tools/embed/onnx_to_hf.py
   makes from the same file, so the reference does not share that script.
-Writes OUT_DIR/minilm.jsonl and OUT_DIR/bge-small.jsonl: one {"i", "embedding"} per sentence.
+- the other pooling modes, on all-MiniLM-L6-v2's encoder without Normalize,
+  for the first 24 sentences: minilm-max.jsonl (max over tokens) and
+  minilm-mean-sqrt.jsonl (sum / sqrt(tokens)), sentence-transformers' Pooling.
+Writes OUT_DIR/minilm.jsonl and OUT_DIR/bge-small.jsonl: one {"i", "input_ids",
+"embedding"} per sentence (the ids the reference's own tokenizer gave).
 """
 import csv
 import json
@@ -64,6 +68,13 @@ def main():
     from sentence_transformers import SentenceTransformer
     st = SentenceTransformer(minilm_dir, device="cpu")
     mini = st.encode(texts, batch_size=32, convert_to_numpy=True)
+    mini_ids = [st.tokenize([t])["input_ids"][0].tolist() for t in texts]
+    from sentence_transformers import models
+    others = {}
+    for mode, name in (("max", "minilm-max.jsonl"), ("mean_sqrt_len_tokens", "minilm-mean-sqrt.jsonl")):
+        tr = models.Transformer(minilm_dir, max_seq_length=256)
+        pool = models.Pooling(tr.get_word_embedding_dimension(), pooling_mode=mode)
+        others[name] = SentenceTransformer(modules=[tr, pool], device="cpu").encode(texts[:24], convert_to_numpy=True)
 
     import onnxruntime as ort
     from tokenizers import Tokenizer
@@ -71,18 +82,25 @@ def main():
     tok.enable_truncation(512)
     tok.no_padding()
     sess = ort.InferenceSession(bge_onnx, providers=["CPUExecutionProvider"])
-    bge = []
+    bge, bge_ids = [], []
     for t in texts:
         e = tok.encode(t)
+        bge_ids.append(e.ids)
         ids = np.array([e.ids], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.array([e.type_ids], dtype=np.int64)}
         h = sess.run(["last_hidden_state"], feed)[0][0, 0].astype(np.float64)
         bge.append(h / max(np.linalg.norm(h), 1e-12))
 
-    for name, vecs in (("minilm.jsonl", mini), ("bge-small.jsonl", bge)):
+    outputs = [("minilm.jsonl", mini, mini_ids), ("bge-small.jsonl", bge, bge_ids)]
+    outputs += [(name, vecs, None) for name, vecs in others.items()]
+    for name, vecs, ids in outputs:
         with open(os.path.join(out_dir, name), "w") as f:
             for i, v in enumerate(vecs):
-                f.write(json.dumps({"i": i, "embedding": [float(f"{x:.8g}") for x in np.asarray(v, dtype=np.float32)]}) + "\n")
+                row = {"i": i}
+                if ids is not None:
+                    row["input_ids"] = ids[i]
+                row["embedding"] = [float(f"{x:.8g}") for x in np.asarray(v, dtype=np.float32)]
+                f.write(json.dumps(row) + "\n")
     print(f"embed_reference: {len(texts)} sentences -> {out_dir}", file=sys.stderr)
 
 

@@ -19,7 +19,8 @@
 const char eval_usage[] =
     "usage: crossbyte eval [MODEL] --candidates FILE --qrels FILE [options]   (reranking)\n"
     "       crossbyte eval MODEL --pairs FILE [--columns A,B,GOLD] [--classify] [options]\n"
-    "  MODEL            a .cbm file or a Hugging Face folder; omitted: the candidates' own scores\n"
+    "  MODEL            a .cbm file or a Hugging Face folder; omitted: the candidates' own scores. A\n"
+    "                   bi-encoder scores each pair by the cosine of the two texts' embeddings\n"
     "  --candidates F   TSV with a header (qid, pid, query, passage), TSV qid/pid/query/passage[/score],\n"
     "                   JSON Lines {\"qid\",\"pid\",\"query\",\"passage\"[,\"score\"]}, or a TREC run (scores only)\n"
     "  --qrels F        TREC qrels (qid iter docno grade)\n"
@@ -32,6 +33,9 @@ const char eval_usage[] =
     "  --skip-header    the TSV's first line is a header\n"
     "  --compare MODEL2 score with a second model too: its measures, the deltas, score differences and\n"
     "                   the mean per-query Kendall tau between the two rankings\n"
+    "  --then MODEL2    a two-stage pipeline: MODEL ranks each query's candidates, MODEL2 (say a\n"
+    "                   cross-encoder after a bi-encoder) reranks MODEL's top --depth K (default 20);\n"
+    "                   reports MODEL alone and the pipeline\n"
     "  --per-query      per-query values as well\n"
     "  --scores-out F   write each input item's score(s) to F as JSON Lines, in input order\n"
     "  --json           one JSON object on stdout instead of a table\n"
@@ -39,8 +43,8 @@ const char eval_usage[] =
     "A progress bar goes to stderr when it is a terminal.\n";
 
 typedef struct eval_args {
-    const char *model, *compare, *candidates, *qrels, *pairs, *score_column, *scores_out;
-    int columns[3], has_columns, skip_header, classify;
+    const char *model, *compare, *then, *candidates, *qrels, *pairs, *score_column, *scores_out;
+    int columns[3], has_columns, skip_header, classify, depth;
     int rel_level, recall_k, per_query, json, max_length, batch_size, threads;
 } eval_args;
 
@@ -58,13 +62,14 @@ typedef struct engine {
 static int parse(int argc, char **argv, eval_args *a)
 {
     memset(a, 0, sizeof *a);
-    a->rel_level = 1, a->recall_k = 100;
+    a->rel_level = 1, a->recall_k = 100, a->depth = 20;
     for (int i = 2; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         const char **str = !strcmp(f, "--candidates") ? &a->candidates
                            : !strcmp(f, "--qrels")    ? &a->qrels
                            : !strcmp(f, "--pairs")    ? &a->pairs
                            : !strcmp(f, "--compare")  ? &a->compare
+                           : !strcmp(f, "--then")     ? &a->then
                            : !strcmp(f, "--score-column") ? &a->score_column
                            : !strcmp(f, "--scores-out")   ? &a->scores_out
                                                           : NULL;
@@ -73,6 +78,7 @@ static int parse(int argc, char **argv, eval_args *a)
                    : !strcmp(f, "--max-length") ? &a->max_length
                    : !strcmp(f, "--threads")    ? &a->threads
                    : !strcmp(f, "--batch-size") ? &a->batch_size
+                   : !strcmp(f, "--depth")      ? &a->depth
                                                 : NULL;
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
             fputs(eval_usage, stdout);
@@ -117,6 +123,10 @@ static int parse(int argc, char **argv, eval_args *a)
         fprintf(stderr, "crossbyte eval: give --candidates F --qrels F, or --pairs F\n%s", eval_usage);
         return 2;
     }
+    if (a->then && (a->compare || !a->candidates || !a->model)) {
+        fprintf(stderr, "crossbyte eval: --then needs MODEL and --candidates, and excludes --compare\n%s", eval_usage);
+        return 2;
+    }
     if (a->pairs && !a->model) {
         fprintf(stderr, "crossbyte eval: --pairs needs a MODEL\n%s", eval_usage);
         return 2;
@@ -147,6 +157,54 @@ static void progress(const char *name, size_t done, size_t total)
 
 #define SCORE_CHUNK 64   /* pairs per cb_predict call: the progress bar's step */
 
+static double cosine(const float *x, const float *y, size_t n)
+{
+    double xy = 0, xx = 0, yy = 0;
+    for (size_t k = 0; k < n; k++) {
+        xy += (double)x[k] * y[k];
+        xx += (double)x[k] * x[k];
+        yy += (double)y[k] * y[k];
+    }
+    return xx > 0 && yy > 0 ? xy / sqrt(xx * yy) : 0.0;
+}
+
+/* A bi-encoder scores a pair by the cosine of its two texts' embeddings, as
+ * sentence-transformers' util.cos_sim does. */
+static int score_with_bi_encoder(const eval_args *a, engine *e, const eval_items *it, size_t dim)
+{
+    e->labels = 1;
+    e->scores = malloc(it->n * sizeof *e->scores);
+    const char **texts = malloc(2 * SCORE_CHUNK * sizeof *texts);
+    size_t *lens = malloc(2 * SCORE_CHUNK * sizeof *lens);
+    float *vecs = malloc(2 * SCORE_CHUNK * dim * sizeof *vecs);
+    int ok = e->scores && texts && lens && vecs, bar = isatty(STDERR_FILENO);
+    if (!ok) fprintf(stderr, "crossbyte eval: out of memory\n");
+    const cb_embed_options eo = { a->max_length, a->batch_size, 0 };
+    cb_error err;
+    for (size_t i0 = 0; ok && i0 < it->n; i0 += SCORE_CHUNK) {
+        const size_t n = it->n - i0 < SCORE_CHUNK ? it->n - i0 : SCORE_CHUNK;
+        for (size_t i = 0; i < n; i++) {
+            const eval_item *x = &it->v[i0 + i];
+            texts[i] = x->a;
+            lens[i] = x->a_len;
+            texts[n + i] = x->b;
+            lens[n + i] = x->b_len;
+        }
+        if (cb_embed(e->model, texts, lens, 2 * n, &eo, vecs, &err) != CB_OK) {
+            fprintf(stderr, "%scrossbyte eval: %s on input items %zu-%zu: %s\n", bar ? "\n" : "", e->name, i0 + 1,
+                    i0 + n, err.message);
+            ok = 0;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) e->scores[i0 + i] = cosine(vecs + i * dim, vecs + (n + i) * dim, dim);
+        if (bar) progress(e->name, i0 + n, it->n);
+    }
+    free(texts);
+    free(lens);
+    free(vecs);
+    return ok;
+}
+
 static int score_with_model(const eval_args *a, engine *e, const eval_items *it)
 {
     cb_load_options lo = { .n_threads = a->threads };
@@ -157,6 +215,8 @@ static int score_with_model(const eval_args *a, engine *e, const eval_items *it)
         return 0;
     }
     e->name = base_name(path);
+    const size_t dim = (size_t)cb_model_embedding_size(e->model);
+    if (dim) return score_with_bi_encoder(a, e, it, dim);
     e->labels = cb_model_num_labels(e->model);
     e->scores = malloc(it->n * (size_t)e->labels * sizeof *e->scores);
     float *chunk = malloc(SCORE_CHUNK * (size_t)e->labels * sizeof *chunk);
@@ -230,6 +290,31 @@ static void sort_indices(size_t *v, size_t *tmp, size_t n, const eval_items *it)
     memcpy(v, tmp, n * sizeof *v);
 }
 
+/* --then: engine 1's scores count for engine 0's top `depth` of each query;
+ * the rest follow below them in engine 0's order. docs: scratch of n. */
+static void pipeline_scores(const eval_items *it, const size_t *order, engine *first, engine *second, int depth,
+                            eval_doc *docs)
+{
+    const size_t n = it->n;
+    for (size_t g0 = 0; g0 < n;) {
+        size_t g1 = g0;
+        while (g1 < n && !strcmp(it->v[order[g1]].qid, it->v[order[g0]].qid)) g1++;
+        /* rel carries each candidate's place in the group through the sort. */
+        for (size_t i = g0; i < g1; i++)
+            docs[i - g0] = (eval_doc){ it->v[order[i]].pid, first->scores[order[i]], (int)(i - g0) };
+        eval_sort_ranking(docs, g1 - g0);
+        const size_t k = (size_t)depth < g1 - g0 ? (size_t)depth : g1 - g0;
+        double floor = INFINITY;
+        for (size_t r = 0; r < k; r++) {
+            const double v = second->scores[order[g0 + (size_t)docs[r].rel]];
+            floor = v < floor ? v : floor;
+        }
+        for (size_t r = k; r < g1 - g0; r++)
+            second->scores[order[g0 + (size_t)docs[r].rel]] = floor - 1.0 - (double)(r - k) / (double)(g1 - g0);
+        g0 = g1;
+    }
+}
+
 typedef struct rerank_totals {
     double ndcg, rr, recall;
 } rerank_totals;
@@ -248,6 +333,7 @@ static int run_rerank(const eval_args *a, const eval_items *it, const qrels *q, 
     }
     for (size_t i = 0; i < n; i++) order[i] = i;
     sort_indices(order, tmp, n, it);
+    if (a->then) pipeline_scores(it, order, &eng[0], &eng[1], a->depth, docs);
     rerank_totals tot[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
     size_t n_queries = 0, n_unjudged = 0;
     double tau_sum = 0, max_diff = 0, sum_diff = 0;
@@ -276,7 +362,7 @@ static int run_rerank(const eval_args *a, const eval_items *it, const qrels *q, 
             r->recall = eval_recall_at(docs, g1 - g0, a->rel_level, n_rel, (size_t)a->recall_k);
             tot[e].ndcg += r->ndcg, tot[e].rr += r->rr, tot[e].recall += r->recall;
         }
-        if (n_eng == 2) {
+        if (n_eng == 2 && !a->then) {
             for (size_t i = g0; i < g1; i++) {
                 x[i - g0] = eng[0].scores[order[i]], x[n + i - g0] = eng[1].scores[order[i]];
                 double d = fabs(x[i - g0] - x[n + i - g0]);
@@ -317,7 +403,7 @@ static int run_rerank(const eval_args *a, const eval_items *it, const qrels *q, 
                 putchar('}');
             }
             putchar(']');
-            if (n_eng == 2)
+            if (n_eng == 2 && !a->then)
                 printf(",\"compare\":{\"delta_ndcg@10\":%.6f,\"delta_mrr@10\":%.6f,\"delta_recall@%d\":%.6f,"
                        "\"max_abs_score_diff\":%.6g,\"mean_abs_score_diff\":%.6g,\"mean_kendall_tau\":%.6f}",
                        (tot[1].ndcg - tot[0].ndcg) / nq, (tot[1].rr - tot[0].rr) / nq, a->recall_k,
@@ -336,8 +422,9 @@ static int run_rerank(const eval_args *a, const eval_items *it, const qrels *q, 
             if (n_eng == 2) {
                 printf("%-28s %+8.4f %+8.4f %+11.4f\n", "delta", (tot[1].ndcg - tot[0].ndcg) / nq,
                        (tot[1].rr - tot[0].rr) / nq, (tot[1].recall - tot[0].recall) / nq);
-                printf("score difference: max %.6g, mean %.6g; mean per-query Kendall tau %.4f\n", max_diff,
-                       sum_diff / (double)n, n_tau ? tau_sum / (double)n_tau : NAN);
+                if (!a->then)
+                    printf("score difference: max %.6g, mean %.6g; mean per-query Kendall tau %.4f\n", max_diff,
+                           sum_diff / (double)n, n_tau ? tau_sum / (double)n_tau : NAN);
             }
             if (a->per_query)
                 for (size_t i = 0; i < n_queries; i++)
@@ -511,8 +598,8 @@ int eval_main(int argc, char **argv)
         eval_items_free(&it);
         return 1;
     }
-    engine eng[2] = { { a.model, NULL, 0, NULL }, { a.compare, NULL, 0, NULL } };
-    int n_eng = a.compare ? 2 : 1;
+    engine eng[2] = { { a.model, NULL, 0, NULL }, { a.then ? a.then : a.compare, NULL, 0, NULL } };
+    int n_eng = a.compare || a.then ? 2 : 1;
     rc = 0;
     if ((a.model || a.compare) && !it.has_text) {
         fprintf(stderr, "crossbyte eval: %s has no texts (a TREC run?): it can be evaluated, not scored; give "
@@ -522,6 +609,11 @@ int eval_main(int argc, char **argv)
     for (int e = 0; !rc && e < n_eng; e++)
         if (!score_engine(&a, &eng[e], &it)) rc = 1;
     if (!rc && a.scores_out && !write_scores(a.scores_out, &it, eng, n_eng)) rc = 1;
+    char pipeline_name[96];
+    if (!rc && a.then) {
+        snprintf(pipeline_name, sizeof pipeline_name, "%s top %d -> %s", eng[0].name, a.depth, eng[1].name);
+        eng[1].name = pipeline_name;
+    }
     if (!rc && a.candidates) {
         for (int e = 0; !rc && e < n_eng; e++)
             if (eng[e].labels != 1) {

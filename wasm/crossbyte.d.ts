@@ -75,4 +75,35 @@ export class CrossEncoder {
   dispose(): void;
 }
 
+export interface EncodeOptions {
+  /** Tokens per text including specials; default: the model's max_seq_length. */
+  maxLength?: number;
+  /** Texts per forward pass; default 32. */
+  batchSize?: number;
+  /** true / false override the model's Normalize module; omitted: as the model says. */
+  normalize?: boolean;
+}
+
+/** A sentence-transformers bi-encoder: SentenceTransformer.encode on the same runtime. */
+export class SentenceEncoder {
+  private constructor();
+  /** Loads a bi-encoder .cbm: a URL, bytes, a Blob, or in Node a file path. */
+  static load(source: string | URL | ArrayBuffer | ArrayBufferView | Blob, options?: LoadOptions): Promise<SentenceEncoder>;
+  encode(text: string, options?: EncodeOptions): Float32Array;
+  encode(texts: string[], options?: EncodeOptions): Float32Array[];
+  /** Cosine similarity: a number for two vectors, a matrix otherwise. */
+  similarity(a: Float32Array | number[], b: Float32Array | number[]): number;
+  similarity(a: Float32Array[] | Float32Array, b: Float32Array[] | Float32Array): number[][];
+  tokenize(texts: string[], options?: { maxLength?: number }): number[][];
+  /** Width of each vector. */
+  readonly dimension: number;
+  /** "cls", "mean", "max" or "mean_sqrt_len". */
+  readonly pooling: string;
+  readonly architecture: string;
+  readonly dtype: string;
+  readonly maxLength: number;
+  readonly maxPositions: number;
+  dispose(): void;
+}
+
 export default CrossEncoder;

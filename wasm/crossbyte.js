@@ -1,11 +1,14 @@
-// crossbyte.js: sentence-transformers cross-encoders in the browser and in Node,
-// on crossbyte's C runtime compiled to WebAssembly (SIMD128).
+// crossbyte.js: sentence-transformers cross-encoders and bi-encoders in the
+// browser and in Node, on crossbyte's C runtime compiled to WebAssembly (SIMD128).
 //
-//   import { CrossEncoder } from "crossbyte";
+//   import { CrossEncoder, SentenceEncoder } from "crossbyte";
 //   const ce = await CrossEncoder.load("model.cbm");      // URL, bytes, or (Node) a path
 //   ce.predict([["query", "passage"]]);                   // [0.93]
 //   ce.rank("query", ["passage 1", "passage 2"]);         // [{corpusId, score}, ...] best first
 //   ce.dispose();
+//   const se = await SentenceEncoder.load("all-MiniLM-L6-v2.cbm");
+//   const [q, p] = se.encode(["query", "passage"]);       // Float32Array each
+//   se.similarity(q, p);                                  // cosine
 //
 // The wrapper only moves texts and numbers across the boundary: tokenizing,
 // batching, the encoder, activations, ranking and every error message are the
@@ -135,6 +138,73 @@ function activationOf(opts) {
   return a;
 }
 
+// ---- shared by CrossEncoder and SentenceEncoder --------------------------------
+
+function coreError(core) {
+  const code = core._cbw_status();
+  const e = new Error(core.UTF8ToString(core._cbw_message()) || core.UTF8ToString(core._cbw_status_string(code)));
+  e.code = code;
+  return e;
+}
+
+// CB_ERR_WRONG_MODEL_KIND in crossbyte.h
+const WRONG_MODEL_KIND = 14;
+
+/** The wasm core and a model handle for a .cbm source; `bi` says which kind the caller needs. */
+async function loadModel(source, options, bi) {
+  const [core, bytes] = await Promise.all([loadCore(options.wasmUrl), sourceBytes(source)]);
+  const image = core._cbw_image_alloc(bytes.length);
+  if (!image) throw coreError(core);
+  core.HEAPU8.set(bytes, image);
+  // cbw_load owns the image from here on, on success and on failure.
+  const handle = core._cbw_load(image, bytes.length, options.skipChecksum ? 1 : 0);
+  if (!handle) throw coreError(core);
+  if ((core._cbw_embedding_size(handle) > 0) !== bi) {
+    const arch = core.UTF8ToString(core._cbw_architecture(handle));
+    core._cbw_free(handle);
+    throw Object.assign(
+      new Error(bi ? `crossbyte: SentenceEncoder needs a bi-encoder; this model is a cross-encoder (${arch}): use CrossEncoder`
+                   : `crossbyte: CrossEncoder needs a cross-encoder; this model is a bi-encoder: use SentenceEncoder`),
+      { code: WRONG_MODEL_KIND });
+  }
+  return { core, handle };
+}
+
+/** What both kinds of model say about themselves. */
+function describe(core, handle) {
+  return {
+    architecture: core.UTF8ToString(core._cbw_architecture(handle)),
+    dtype: core.UTF8ToString(core._cbw_dtype(handle)),
+    maxLength: core._cbw_max_length(handle),
+    maxPositions: core._cbw_max_positions(handle),
+  };
+}
+
+// Texts into one UTF-8 block in wasm memory; spans are (offset, length) pairs.
+function withTexts(core, texts, fn) {
+  const encoded = texts.map((t) => encoder.encode(t));
+  let total = 1;
+  for (const b of encoded) total += b.length;
+  if (total > 0x7fffffff) throw Object.assign(new Error("crossbyte: texts too large for WebAssembly memory"), { code: 2 });
+  const text = core._malloc(total);
+  const spans = core._malloc(Math.max(1, encoded.length) * 8);
+  try {
+    if (!text || !spans) throw Object.assign(new Error("crossbyte: out of memory for the texts"), { code: 2 });
+    const heap = core.HEAPU8, u32 = core.HEAPU32;
+    let off = 0;
+    encoded.forEach((b, i) => {
+      heap.set(b, text + off);
+      u32[(spans >> 2) + 2 * i] = off;
+      u32[(spans >> 2) + 2 * i + 1] = b.length;
+      off += b.length;
+    });
+    return fn(text, spans);
+  } finally {
+    core._free(text);
+    core._free(spans);
+  }
+}
+
 export class CrossEncoder {
   #core;
   #handle;
@@ -146,10 +216,7 @@ export class CrossEncoder {
     this.#handle = handle;
     const n = core._cbw_num_labels(handle);
     this.#labels = Object.freeze(Array.from({ length: n }, (_, i) => core.UTF8ToString(core._cbw_label(handle, i))));
-    this.architecture = core.UTF8ToString(core._cbw_architecture(handle));
-    this.dtype = core.UTF8ToString(core._cbw_dtype(handle));
-    this.maxLength = core._cbw_max_length(handle);
-    this.maxPositions = core._cbw_max_positions(handle);
+    Object.assign(this, describe(core, handle));
     Object.freeze(this);
   }
 
@@ -158,13 +225,7 @@ export class CrossEncoder {
    * Uint8Array, a Blob, or in Node a file path.
    */
   static async load(source, options = {}) {
-    const [core, bytes] = await Promise.all([loadCore(options.wasmUrl), sourceBytes(source)]);
-    const image = core._cbw_image_alloc(bytes.length);
-    if (!image) throw CrossEncoder.#error(core);
-    core.HEAPU8.set(bytes, image);
-    // cbw_load owns the image from here on, on success and on failure.
-    const handle = core._cbw_load(image, bytes.length, options.skipChecksum ? 1 : 0);
-    if (!handle) throw CrossEncoder.#error(core);
+    const { core, handle } = await loadModel(source, options, false);
     return new CrossEncoder(core, handle);
   }
 
@@ -173,46 +234,17 @@ export class CrossEncoder {
     return this.#labels;
   }
 
-  static #error(core) {
-    const code = core._cbw_status();
-    const e = new Error(core.UTF8ToString(core._cbw_message()) || core.UTF8ToString(core._cbw_status_string(code)));
-    e.code = code;
-    return e;
-  }
-
   #live() {
     if (!this.#handle) throw new Error("crossbyte: this CrossEncoder was disposed");
     return this.#core;
   }
 
-  // Texts into one UTF-8 block in wasm memory; spans are (offset, length) pairs.
   #withTexts(texts, fn) {
-    const core = this.#core;
-    const encoded = texts.map((t) => encoder.encode(t));
-    let total = 1;
-    for (const b of encoded) total += b.length;
-    if (total > 0x7fffffff) throw Object.assign(new Error("crossbyte: texts too large for WebAssembly memory"), { code: 2 });
-    const text = core._malloc(total);
-    const spans = core._malloc(Math.max(1, encoded.length) * 8);
-    try {
-      if (!text || !spans) throw Object.assign(new Error("crossbyte: out of memory for the texts"), { code: 2 });
-      const heap = core.HEAPU8, u32 = core.HEAPU32;
-      let off = 0;
-      encoded.forEach((b, i) => {
-        heap.set(b, text + off);
-        u32[(spans >> 2) + 2 * i] = off;
-        u32[(spans >> 2) + 2 * i + 1] = b.length;
-        off += b.length;
-      });
-      return fn(text, spans);
-    } finally {
-      core._free(text);
-      core._free(spans);
-    }
+    return withTexts(this.#core, texts, fn);
   }
 
   #call(status) {
-    if (status !== 0) throw CrossEncoder.#error(this.#core);
+    if (status !== 0) throw coreError(this.#core);
   }
 
   /**
@@ -293,7 +325,7 @@ export class CrossEncoder {
         checkText(p[1], `pair ${i} text b`);
         return this.#withTexts(p, (text, spans) => {
           const n = core._cbw_tokenize(this.#handle, text, spans, maxLength, ids, types, cap);
-          if (n < 0) throw CrossEncoder.#error(core);
+          if (n < 0) throw coreError(core);
           return {
             inputIds: Array.from(core.HEAP32.subarray(ids >> 2, (ids >> 2) + n)),
             tokenTypeIds: Array.from(core.HEAP32.subarray(types >> 2, (types >> 2) + n)),
@@ -303,6 +335,117 @@ export class CrossEncoder {
     } finally {
       core._free(ids);
       core._free(types);
+    }
+  }
+
+  /** Frees the model's WebAssembly memory; the instance cannot be used after. */
+  dispose() {
+    if (this.#handle) this.#core._cbw_free(this.#handle);
+    this.#handle = 0;
+  }
+}
+
+const NORMALIZE = { undefined: 0, null: 0, true: 1, false: -1 };
+
+function asVectors(x, what) {
+  if (x instanceof Float32Array || (Array.isArray(x) && typeof x[0] === "number")) return [x, true];
+  if (Array.isArray(x) && x.every((v) => v instanceof Float32Array || Array.isArray(v))) return [x, false];
+  throw new TypeError(`crossbyte: ${what} must be a vector or an array of vectors`);
+}
+
+function cosine(a, b) {
+  if (a.length !== b.length) throw new RangeError(`crossbyte: vectors of ${a.length} and ${b.length} dimensions`);
+  let ab = 0, aa = 0, bb = 0;
+  for (let k = 0; k < a.length; k++) {
+    ab += a[k] * b[k];
+    aa += a[k] * a[k];
+    bb += b[k] * b[k];
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
+}
+
+/**
+ * A sentence-transformers bi-encoder (SentenceTransformer.encode): one vector
+ * per text, pooled and normalised as the model's modules say.
+ */
+export class SentenceEncoder {
+  #core;
+  #handle;
+
+  /** @private use SentenceEncoder.load */
+  constructor(core, handle) {
+    this.#core = core;
+    this.#handle = handle;
+    this.dimension = core._cbw_embedding_size(handle);
+    this.pooling = core.UTF8ToString(core._cbw_pooling(handle));
+    Object.assign(this, describe(core, handle));
+    Object.freeze(this);
+  }
+
+  /** Loads a bi-encoder .cbm (crossbyte convert of a sentence-transformers folder). */
+  static async load(source, options = {}) {
+    const { core, handle } = await loadModel(source, options, true);
+    return new SentenceEncoder(core, handle);
+  }
+
+  #live() {
+    if (!this.#handle) throw new Error("crossbyte: this SentenceEncoder was disposed");
+    return this.#core;
+  }
+
+  /**
+   * A string gives one Float32Array, an array of strings an array of them.
+   * normalize: true / false override the model's Normalize module.
+   */
+  encode(texts, options = {}) {
+    const core = this.#live();
+    const single = typeof texts === "string";
+    const list = single ? [texts] : texts;
+    if (!Array.isArray(list)) throw new TypeError("crossbyte: encode needs a string or an array of strings");
+    list.forEach((t, i) => checkText(t, `text ${i}`));
+    const maxLength = checkLength(options.maxLength), batchSize = checkInt(options.batchSize, "batchSize");
+    const normalize = NORMALIZE[options.normalize];
+    if (normalize === undefined) throw new TypeError("crossbyte: normalize must be true, false or omitted");
+    const n = list.length, d = this.dimension;
+    if (n === 0) return [];
+    const out = withTexts(core, list, (text, spans) => {
+      const vecs = core._malloc(n * d * 4);
+      try {
+        if (!vecs) throw Object.assign(new Error("crossbyte: out of memory for the embeddings"), { code: 2 });
+        const status = core._cbw_embed(this.#handle, text, spans, n, maxLength, batchSize, normalize, vecs);
+        if (status !== 0) throw coreError(core);
+        return Array.from({ length: n }, (_, i) => core.HEAPF32.slice((vecs >> 2) + i * d, (vecs >> 2) + (i + 1) * d));
+      } finally {
+        core._free(vecs);
+      }
+    });
+    return single ? out[0] : out;
+  }
+
+  /** Cosine similarity: a number for two vectors, else a matrix [a.length][b.length]. */
+  similarity(a, b) {
+    const [va, oneA] = asVectors(a, "a"), [vb, oneB] = asVectors(b, "b");
+    if (oneA && oneB) return cosine(va, vb);
+    const rows = oneA ? [va] : va, cols = oneB ? [vb] : vb;
+    return rows.map((x) => cols.map((y) => cosine(x, y)));
+  }
+
+  /** Token ids of each text, as the model sees them. */
+  tokenize(texts, options = {}) {
+    const core = this.#live();
+    if (!Array.isArray(texts)) throw new TypeError("crossbyte: tokenize needs an array of texts");
+    const maxLength = checkLength(options.maxLength), cap = this.maxPositions;
+    const ids = core._malloc(cap * 4);
+    try {
+      if (!ids) throw Object.assign(new Error("crossbyte: out of memory for the token ids"), { code: 2 });
+      return texts.map((t, i) =>
+        withTexts(core, [checkText(t, `text ${i}`), ""], (text, spans) => {
+          const n = core._cbw_tokenize(this.#handle, text, spans, maxLength, ids, 0, cap);
+          if (n < 0) throw coreError(core);
+          return Array.from(core.HEAP32.subarray(ids >> 2, (ids >> 2) + n));
+        }));
+    } finally {
+      core._free(ids);
     }
   }
 

@@ -190,3 +190,40 @@ EXPORT int cbw_tokenize(const cbw_model *h, const char *text, const uint32_t *sp
     free(pair);
     return s == CB_OK ? (int)n : -1;
 }
+
+/* ---- bi-encoders ---- */
+
+EXPORT int cbw_embedding_size(const cbw_model *h)
+{
+    return cb_model_embedding_size(h->model);
+}
+
+/* "cls", "mean", ... or "" for a cross-encoder. */
+EXPORT const char *cbw_pooling(const cbw_model *h)
+{
+    const char *p = cb_model_pooling(h->model);
+    return p ? p : "";
+}
+
+/* spans: (offset, length) per text into text; out holds n * embedding_size
+ * floats. normalize: 0 the model's choice, 1 always, -1 never. */
+EXPORT int cbw_embed(const cbw_model *h, const char *text, const uint32_t *spans, size_t n, int max_length,
+                     int batch_size, int normalize, float *out)
+{
+    const char **texts = malloc((n ? n : 1) * sizeof *texts);
+    size_t *lens = malloc((n ? n : 1) * sizeof *lens);
+    cb_status s = CB_OK;
+    if (!texts || !lens) {
+        set_error(CB_ERR_OUT_OF_MEMORY, "out of memory for the texts");
+        s = CB_ERR_OUT_OF_MEMORY;
+    }
+    for (size_t i = 0; s == CB_OK && i < n; i++) {
+        texts[i] = text + spans[2 * i];
+        lens[i] = spans[2 * i + 1];
+    }
+    const cb_embed_options opts = { max_length, batch_size, normalize };
+    if (s == CB_OK) s = cb_embed(h->model, texts, lens, n, &opts, out, &last_error);
+    free(texts);
+    free(lens);
+    return s;
+}

@@ -37,4 +37,11 @@ int cbw_rank(const cbw_model *h, const char *text, const uint32_t *spans, size_t
 int cbw_tokenize(const cbw_model *h, const char *text, const uint32_t *span, int max_length, int32_t *ids,
                  int32_t *type_ids, size_t capacity);
 
+/* Bi-encoders: vector width (0 for a cross-encoder), pooling name ("" for a
+ * cross-encoder), and cb_embed over (offset, length) spans. */
+int cbw_embedding_size(const cbw_model *h);
+const char *cbw_pooling(const cbw_model *h);
+int cbw_embed(const cbw_model *h, const char *text, const uint32_t *spans, size_t n, int max_length, int batch_size,
+              int normalize, float *out);
+
 #endif

@@ -393,3 +393,80 @@ Test(embed, eval_bi_encoder_and_two_stage_pipeline, .timeout = 600)
     free(subset);
     free(ce);
 }
+
+/* crossbyte search: cosine order from the API's vectors; with --rerank the
+ * cross-encoder's cb_rank scores over the first --depth. */
+Test(embed, cli_search_ranks_by_cosine_then_reranks, .timeout = 300)
+{
+    need_models();
+    const char *docs[4] = { "Berlin has a population of 3,520,031 registered inhabitants.",
+                            "Berlin is well known for its museums.", "The Eiffel Tower is in Paris.",
+                            "In 2020 the city counted about 3.7 million residents." };
+    char *corpus = cbt_temp_path("corpus.jsonl"), buf[1024], args[4096];
+    size_t off = 0;
+    for (int i = 0; i < 4; i++) off += (size_t)snprintf(buf + off, sizeof buf - off, "\"%s\"\n", docs[i]);
+    cbt_write(corpus, buf, off);
+    const char *q = "How many people live in Berlin?";
+    cb_model *m = cbt_load(MINILM, 1);
+    float qv[DIM], dv[4 * DIM];
+    cb_error err;
+    cr_assert_eq(cb_embed(m, &q, NULL, 1, NULL, qv, &err), CB_OK, "%s", err.message);
+    cr_assert_eq(cb_embed(m, docs, NULL, 4, NULL, dv, &err), CB_OK, "%s", err.message);
+    double cos[4];
+    int want[4] = { 0, 1, 2, 3 };
+    for (int i = 0; i < 4; i++) {
+        double d = 0, a = 0, b = 0;
+        for (int k = 0; k < DIM; k++) d += (double)qv[k] * dv[i * DIM + k], a += (double)qv[k] * qv[k],
+                                      b += (double)dv[i * DIM + k] * dv[i * DIM + k];
+        cos[i] = d / sqrt(a * b);
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = i + 1; j < 4; j++)
+            if (cos[want[j]] > cos[want[i]]) { int t = want[i]; want[i] = want[j]; want[j] = t; }
+    snprintf(args, sizeof args, "search %s --corpus %s --top-k 3", MINILM, corpus);
+    cbt_cli_result r = cbt_run_cli(args, "\"How many people live in Berlin?\"\n", 34);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cJSON *o = cJSON_Parse(r.out);
+    cr_assert(o, "%s", r.out);
+    const cJSON *res = cJSON_GetObjectItem(o, "results");
+    cr_assert_eq(cJSON_GetArraySize(res), 3);
+    for (int i = 0; i < 3; i++) {
+        const cJSON *h = cJSON_GetArrayItem(res, i);
+        cr_assert_eq(cJSON_GetObjectItem(h, "corpus_id")->valueint, want[i], "rank %d", i);
+        cr_assert_float_eq(cJSON_GetObjectItem(h, "score")->valuedouble, cos[want[i]], 1e-6);
+        cr_assert_str_eq(cJSON_GetObjectItem(h, "text")->valuestring, docs[want[i]]);
+    }
+    cJSON_Delete(o);
+    cbt_cli_result_free(&r);
+
+    /* Rerank the first 2 by cosine with a cross-encoder. */
+    char *ce_path = cbt_converted("bert-tiny", CB_DTYPE_F32);
+    snprintf(args, sizeof args, "search %s --corpus %s --rerank %s --depth 2 --top-k 2 --query '%s'", MINILM, corpus,
+             ce_path, q);
+    r = cbt_run_cli(args, NULL, 0);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cb_model *ce = cbt_load(ce_path, 1);
+    const char *top2[2] = { docs[want[0]], docs[want[1]] };
+    cb_ranked ranked[2];
+    cr_assert_eq(cb_rank(ce, q, CB_NUL_TERMINATED, top2, NULL, 2, NULL, ranked, &err), CB_OK, "%s", err.message);
+    o = cJSON_Parse(r.out);
+    cr_assert(o, "%s", r.out);
+    res = cJSON_GetObjectItem(o, "results");
+    for (int i = 0; i < 2; i++) {
+        const cJSON *h = cJSON_GetArrayItem(res, i);
+        cr_assert_eq(cJSON_GetObjectItem(h, "corpus_id")->valueint, want[ranked[i].corpus_id], "reranked %d", i);
+        cr_assert_eq((float)cJSON_GetObjectItem(h, "score")->valuedouble, ranked[i].score);
+    }
+    cJSON_Delete(o);
+    cbt_cli_result_free(&r);
+    snprintf(args, sizeof args, "search %s --corpus %s --query x", ce_path, corpus);
+    r = cbt_run_cli(args, NULL, 0);
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "bi-encoder"), "%s", r.err);
+    cbt_cli_result_free(&r);
+    cb_model_free(ce);
+    cb_model_free(m);
+    unlink(corpus);
+    free(corpus);
+    free(ce_path);
+}

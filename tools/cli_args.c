@@ -17,3 +17,17 @@ int cli_parse_int(const char *flag, const char *v, int lo, int hi, int *out)
     *out = (int)n;
     return 1;
 }
+
+char *cli_read_line(FILE *fp, size_t *len)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, fp);
+    if (n < 0) {
+        free(line);
+        return NULL;
+    }
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+    *len = (size_t)n;
+    return line;
+}

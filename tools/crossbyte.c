@@ -6,6 +6,7 @@
  *   crossbyte embed    MODEL [options]      JSON Lines texts in, one vector line out each (bi-encoders)
  *   crossbyte convert  HF_DIR -o OUT [--dtype f32|int8]
  *   crossbyte eval     [MODEL] --candidates F --qrels F | --pairs F   (tools/eval/)
+ *   crossbyte search   EMBEDDER --corpus F [--rerank CE]   (tools/search.c)
  *
  * Exit status: 0 success, 1 a model or input error (message on stderr), 2 a
  * usage error. */
@@ -16,6 +17,7 @@
 #include "cli_args.h"
 #include "crossbyte.h"
 #include "eval/command.h"
+#include "search.h"
 #include "json_out.h"
 #include "jsonl_pair.h"
 
@@ -35,6 +37,7 @@ static const char usage_main[] =
     "  embed     one vector per JSON Lines text, with a bi-encoder (SentenceTransformer.encode)\n"
     "  convert   turn a Hugging Face model folder into a .cbm file\n"
     "  eval      nDCG@10, MRR@10, Recall (reranking) or Spearman/accuracy (pairs) of a model\n"
+    "  search    retrieve from a JSON Lines corpus with a bi-encoder, rerank with a cross-encoder\n"
     "'crossbyte COMMAND --help' describes each command.\n";
 
 static const char usage_predict[] =
@@ -151,21 +154,6 @@ static cb_model *load(const args *a)
     return m;
 }
 
-/* Reads one line of any length; NULL at end of input. The caller frees it. */
-static char *read_line(FILE *fp, size_t *len)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, fp);
-    if (n < 0) {
-        free(line);
-        return NULL;
-    }
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
-    *len = (size_t)n;
-    return line;
-}
-
 /* A JSON Lines pair: ["text a", "text b"]; p points into *owner. */
 static int parse_pair(const char *line, size_t len, long lineno, jsonl_pair *owner, cb_pair *p)
 {
@@ -214,7 +202,7 @@ static int run_predict(const args *a)
     while (!rc && !done) {
         size_t n = 0, len;
         char *line;
-        while (n < CHUNK && (line = read_line(stdin, &len))) {
+        while (n < CHUNK && (line = cli_read_line(stdin, &len))) {
             lineno++;
             if (len == 0) {
                 free(line);
@@ -252,7 +240,7 @@ static int run_tokenize(const args *a)
     long lineno = 0;
     size_t len;
     char *line;
-    while (!rc && (line = read_line(stdin, &len))) {
+    while (!rc && (line = cli_read_line(stdin, &len))) {
         lineno++;
         jsonl_pair doc;
         cb_pair p;
@@ -301,7 +289,7 @@ static int run_embed(const args *a)
     while (!rc && !done) {
         size_t n = 0, len;
         char *line, why[128];
-        while (n < CHUNK && (line = read_line(stdin, &len))) {
+        while (n < CHUNK && (line = cli_read_line(stdin, &len))) {
             lineno++;
             int ok = len == 0 || jsonl_text_parse(line, len, &texts[n], &lens[n], why, sizeof why);
             free(line);
@@ -343,7 +331,7 @@ static int run_rank(const args *a)
     size_t n = 0, cap = 0, len;
     char *line;
     int rc = 0;
-    while (!rc && (line = read_line(stdin, &len))) {
+    while (!rc && (line = cli_read_line(stdin, &len))) {
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             char **p = realloc(docs, cap * sizeof *p);
@@ -415,6 +403,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "eval")) return eval_main(argc, argv);
+    if (!strcmp(argv[1], "search")) return search_main(argc, argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) != 0) continue;
         args a;

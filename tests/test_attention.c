@@ -389,3 +389,37 @@ Test(attention, threads_agree_bitwise, .timeout = TIMEOUT)
         call_free(&c);
     }
 }
+
+/* first_row_only (a cross-encoder's last layer): pair p's first query row,
+ * written to row p, has the bits the full pass gives row offsets[p]; no other
+ * float of the output changes. Every head size, with and without biases and
+ * DeBERTa's terms. */
+Test(attention, first_row_only_keeps_the_bits, .timeout = TIMEOUT)
+{
+    for (int d = 1; d <= 96; d++) {
+        rng_state = 0x1f1f0000u + (uint64_t)d;
+        attn_case k = { .head_dim = d, .heads = 2 + d % 3, .with_bias = d % 2, .rel = d % 4, .max_rel = 1 + d % 17 };
+        k.n_pairs = N_REQUIRED;
+        memcpy(k.lengths, required_lengths, sizeof required_lengths);
+        attn_call c;
+        call_init(&c, &k, 1);
+        const size_t H = (size_t)c.args.hidden;
+        float *full = malloc(c.rows * H * sizeof(float));
+        cr_assert(full);
+        faulted = 0;
+        call_run(&c, NULL, 1);
+        check_output(&c);
+        cr_assert(!faulted, "head_dim %d: %s", d, fault_text);
+        memcpy(full, c.ctx, c.rows * H * sizeof(float));
+        c.args.first_row_only = 1;
+        call_run(&c, NULL, 1);
+        for (size_t p = 0; p < k.n_pairs; p++)
+            cr_assert(memcmp(c.ctx + p * H, full + c.offsets[p] * H, H * sizeof(float)) == 0,
+                      "head_dim %d, pair %zu: the first row differs from the full pass", d, p);
+        cr_assert_eq(first_changed(c.ctx + k.n_pairs * H, (c.rows - k.n_pairs) * H + GUARD),
+                     (c.rows - k.n_pairs) * H + GUARD, "head_dim %d: a write past row %zu", d, k.n_pairs);
+        cr_assert(!faulted, "head_dim %d: %s", d, fault_text);
+        free(full);
+        call_free(&c);
+    }
+}

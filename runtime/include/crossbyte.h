@@ -199,6 +199,13 @@ typedef enum cb_dtype {
 cb_status cb_convert(const char *hf_dir, const char *out_path, cb_dtype dtype,
                      uint64_t sizes[2], cb_error *err);
 
+/* ---- diagnostics ------------------------------------------------------------ */
+
+/* The family of XNNPACK's int8 GEMM microkernels this CPU runs: on x86-64
+ * "avx512vnni", "avxvnni", "avx512skx", "avx256skx", "avx2" or "sse41";
+ * "unknown" on other targets. A static string; safe from any thread. */
+const char *cb_int8_gemm_kernels(void);
+
 #ifdef __cplusplus
 }
 #endif

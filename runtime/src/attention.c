@@ -81,7 +81,8 @@ static void attention_task(void *ctx, size_t thread, size_t task)
     const size_t n = (size_t)a->lengths[pair], d = (size_t)(a->hidden / a->heads), stride = 3 * (size_t)a->hidden;
     const size_t n_pad = round16(n), d_pad = round16(d);
     const float *q = a->qkv + a->offsets[pair] * stride + head * d, *k = q + a->hidden, *v = k + a->hidden;
-    float *out = a->ctx + a->offsets[pair] * (size_t)a->hidden + head * d;
+    float *out = a->ctx + (a->first_row_only ? pair : a->offsets[pair]) * (size_t)a->hidden + head * d;
+    const size_t n_query = a->first_row_only ? 1 : n;
     float *kt = a->scratch + thread * a->scratch_stride;   /* [d, n_pad] */
     float *vp = kt + d * n_pad;                             /* [n, d_pad] */
     float *p = vp + n * d_pad;                              /* [ROWS, n_pad] */
@@ -126,8 +127,8 @@ static void attention_task(void *ctx, size_t thread, size_t task)
         memset(vp + j * d_pad + d, 0, (d_pad - d) * sizeof(float));
     }
 
-    for (size_t i0 = 0; i0 < n; i0 += ROWS) {
-        const size_t rows = n - i0 < ROWS ? n - i0 : ROWS;
+    for (size_t i0 = 0; i0 < n_query; i0 += ROWS) {
+        const size_t rows = n_query - i0 < ROWS ? n_query - i0 : ROWS;
         /* This block's query rows, scaled, transposed, missing rows zero. */
         for (size_t c = 0; c < d; c++)
             for (size_t r = 0; r < ROWS; r++)

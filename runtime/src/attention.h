@@ -25,6 +25,10 @@ typedef struct cb_attention_args {
     const float *relk, *relq;
     int max_rel;             /* R */
     const float *bias;       /* [3H] added to qkv's rows as they are read, or NULL */
+    /* Only each pair's first query row (all keys and values still count),
+     * written to ctx row p for pair p: what a cross-encoder's last layer
+     * needs. That row's bits are the ones the full computation gives it. */
+    int first_row_only;
 } cb_attention_args;
 
 size_t cb_attention_scratch_floats(size_t max_len, size_t head_dim);

@@ -48,6 +48,10 @@ typedef struct cb_workspace cb_workspace;
 cb_status cb_workspace_create(const cb_model_config *c, const cb_encoder_weights *w, int n_threads,
                               xnn_weights_cache_t cache, cb_workspace **out, cb_error *err);
 void cb_workspace_free(cb_workspace *ws);
+/* On by default: the last layer computes only the rows the head (or CLS
+ * pooling) reads. Off computes every row, as the model is written; the tests
+ * check that both give the same bits. */
+void cb_workspace_set_pruning(cb_workspace *ws, int on);
 
 /* One packed batch: pair p has lengths[p] tokens starting at offsets[p] in
  * ids/type_ids (offsets are the running sums of lengths). Writes

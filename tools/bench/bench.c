@@ -182,9 +182,9 @@ int main(int argc, char **argv)
 
     printf("{\"n_pairs\":%zu,\"e2e_pass_ms\":%.4f,\"model_pass_ms\":%.4f,\"tokenize_pass_ms\":%.4f,"
            "\"load_first_ms\":%.3f,\"peak_rss_mb\":%.2f,\"file_bytes\":%.0f,\"import_ms\":0,"
-           "\"rss_import_mb\":0,\"padded_tokens\":%zu,\"versions\":{\"crossbyte\":\"%s\"},\"scores\":[",
+           "\"rss_import_mb\":0,\"padded_tokens\":%zu,\"versions\":{\"crossbyte\":\"%s\",\"xnnpack_int8_kernels\":\"%s\"},\"scores\":[",
            n, t_e2e, t_e2e - t_tok, t_tok, load_first, (double)ru.ru_maxrss / 1024.0, file_bytes, tokens,
-           CROSSBYTE_VERSION);
+           CROSSBYTE_VERSION, cb_int8_gemm_kernels());
     /* scores back in passage order */
     for (size_t i = 0; i < n; i++) {
         size_t at = i;

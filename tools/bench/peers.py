@@ -370,6 +370,7 @@ def main():
                 "padded_tokens": rs[0]["padded_tokens"],
                 "file": ORT_FILES.get(eng, OUR_FILES.get(eng, "model.safetensors")),
                 "other_cpu_cores_max": max(x["other_cpu_cores"] for x in rs),
+                "versions": rs[0]["versions"],
             })
     # Score agreement with the PyTorch baseline (same process-independent inputs).
     for (eng, model, th, wl), rs in runs.items():

@@ -88,6 +88,14 @@ def main():
     threads = sorted({r["threads"] for r in rows})
     out = []
     p = out.append
+    # The machine, its int8 instructions and the kernels crossbyte ran: ratios
+    # hold for one machine type only.
+    host = json.load(open(args.peers)).get("host", {}) if args.peers != "-" else {}
+    kernels = sorted({r.get("versions", {}).get("xnnpack_int8_kernels") for r in ours} - {None})
+    if host or kernels:
+        p(f"CPU: {host.get('cpu', '?')} ({host.get('nproc', '?')} cores), "
+          f"flags: {' '.join(host.get('isa', [])) or '?'}; "
+          f"crossbyte's XNNPACK int8 GEMM kernels: {', '.join(kernels) or '?'}\n")
 
     for model in models:
         p(f"## {model}\n")

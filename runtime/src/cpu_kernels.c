@@ -1,0 +1,61 @@
+/* cpu_kernels.c: which XNNPACK int8 GEMM microkernels this CPU runs, by name,
+ * for diagnostics (crossbyte-bench, tests/test_cpu_kernels.c).
+ *
+ * XNNPACK picks the dynamically quantised GEMM (qd8_f32_qc8w) once per
+ * process from the CPU's features and keeps it in an internal config whose
+ * first member is the array of GEMM kernels by row count (src/xnnpack/
+ * config-types.h: struct xnn_gemm_config starts with minmax.dqgemm[XNN_MAX_MR],
+ * one function pointer each when, as on x86, XNN_MAX_UARCH_TYPES is 1). We
+ * compare those pointers with the kernels XNNPACK builds for x86-64 rather
+ * than include its private headers; elsewhere the answer is "unknown". */
+#include <stddef.h>
+
+#include "crossbyte.h"
+
+#if defined(__x86_64__) && !defined(__EMSCRIPTEN__)
+/* Internal to XNNPACK (XNN_INTERNAL), but resolvable in a static link. */
+const void *xnn_init_qd8_f32_qc8w_gemm_config(void);
+
+#define KERNELS(X)                                                           \
+    X(avx512vnni, xnn_qd8_f32_qc8w_gemm_minmax_ukernel_10x16c8__avx512vnni_prfm) \
+    X(avx512vnni, xnn_qd8_f32_qc8w_gemm_minmax_ukernel_1x16c8__avx512vnni_prfm)  \
+    X(avxvnni, xnn_qd8_f32_qc8w_gemm_minmax_ukernel_5x8c8__avxvnni_prfm)         \
+    X(avxvnni, xnn_qd8_f32_qc8w_gemm_minmax_ukernel_1x8c8__avxvnni_prfm)         \
+    X(avx512skx, xnn_qd8_f32_qc8w_gemm_minmax_ukernel_8x16c8__avx512skx_prfm)    \
+    X(avx512skx, xnn_qd8_f32_qc8w_gemm_minmax_ukernel_1x16c8__avx512skx_prfm)    \
+    X(avx256skx, xnn_qd8_f32_qc8w_gemm_minmax_ukernel_8x8c8__avx256skx)          \
+    X(avx256skx, xnn_qd8_f32_qc8w_gemm_minmax_ukernel_1x8c8__avx256skx)          \
+    X(avx2, xnn_qd8_f32_qc8w_gemm_minmax_ukernel_4x8c8__avx2)                    \
+    X(avx2, xnn_qd8_f32_qc8w_gemm_minmax_ukernel_1x8c8__avx2)                    \
+    X(sse41, xnn_qd8_f32_qc8w_gemm_minmax_ukernel_4x4c8__sse41_ld64)             \
+    X(sse41, xnn_qd8_f32_qc8w_gemm_minmax_ukernel_1x4c8__sse41_ld64)
+
+/* Only their addresses are taken; the type does not matter. */
+#define DECLARE(family, fn) void fn(void);
+KERNELS(DECLARE)
+#undef DECLARE
+
+const char *cb_int8_gemm_kernels(void)
+{
+    static const struct {
+        const char *family;
+        void (*fn)(void);
+    } known[] = {
+#define ENTRY(family, fn) { #family, fn },
+        KERNELS(ENTRY)
+#undef ENTRY
+    };
+    typedef void (*fn_ptr)(void);
+    const fn_ptr *gemm = xnn_init_qd8_f32_qc8w_gemm_config();  /* minmax.dqgemm[32] */
+    if (!gemm) return "unknown";
+    for (size_t mr = 0; mr < 32; mr++)
+        for (size_t k = 0; gemm[mr] && k < sizeof known / sizeof *known; k++)
+            if (gemm[mr] == known[k].fn) return known[k].family;
+    return "unknown";
+}
+#else
+const char *cb_int8_gemm_kernels(void)
+{
+    return "unknown";
+}
+#endif

@@ -11,16 +11,16 @@ cb_status cb_writer_add(cb_writer *w, const char *name, cbm_dtype dtype, int n_d
 {
     if (w->n == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 64;
-        cb_writer_tensor *t = realloc(w->tensors, cap * sizeof *t);
+        cb_writer_tensor *t = cb_realloc(w->alloc, w->tensors, cap * sizeof *t);
         if (!t) {
-            free(data);
+            cb_free(w->alloc, data);
             return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory adding tensor %s", name);
         }
         w->tensors = t;
         w->cap = cap;
     }
     if (strlen(name) >= sizeof w->tensors[0].name || n_dims < 1 || n_dims > 4) {
-        free(data);
+        cb_free(w->alloc, data);
         return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "tensor %s: bad name or rank", name);
     }
     cb_writer_tensor *t = &w->tensors[w->n++];
@@ -66,14 +66,14 @@ cb_status cb_writer_finish(cb_writer *w, cJSON *meta, uint8_t **out, size_t *out
     size_t data_offset = align_up(CBM_HEADER_SIZE + meta_size);
     size_t data_size = offset;
     size_t total = data_offset + data_size;
-    uint8_t *buf = aligned_alloc(CBM_ALIGN, align_up(total));
+    uint8_t *buf = cb_aligned_alloc(w->alloc, CBM_ALIGN, align_up(total));
     if (!buf) {
-        free(json);
+        cJSON_free(json);
         return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for a %zu-byte model image", total);
     }
     memset(buf, 0, total);
     memcpy(buf + CBM_HEADER_SIZE, json, meta_size);
-    free(json);
+    cJSON_free(json);
     offset = 0;
     for (size_t i = 0; i < w->n; i++) {
         memcpy(buf + data_offset + offset, w->tensors[i].data, w->tensors[i].size);
@@ -95,7 +95,9 @@ cb_status cb_writer_finish(cb_writer *w, cJSON *meta, uint8_t **out, size_t *out
 void cb_writer_release(cb_writer *w)
 {
     if (!w) return;
-    for (size_t i = 0; i < w->n; i++) free(w->tensors[i].data);
-    free(w->tensors);
+    for (size_t i = 0; i < w->n; i++) cb_free(w->alloc, w->tensors[i].data);
+    cb_free(w->alloc, w->tensors);
+    const cb_allocator *alloc = w->alloc;
     memset(w, 0, sizeof *w);
+    w->alloc = alloc;
 }

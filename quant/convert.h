@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
 #include "crossbyte.h"
 
-/* *image is 64-byte aligned; free it with free(). *input_bytes (may be NULL)
- * receives the size of model.safetensors. */
-cb_status cb_convert_to_memory(const char *hf_dir, cb_dtype dtype, uint8_t **image, size_t *size,
-                               uint64_t *input_bytes, cb_error *err);
+/* Every allocation comes from `alloc` (alloc.h; NULL = the C library).
+ * *image is 64-byte aligned; free it with cb_aligned_free(alloc, ...).
+ * *input_bytes (may be NULL) receives the size of model.safetensors. */
+cb_status cb_convert_to_memory(const char *hf_dir, cb_dtype dtype, const cb_allocator *alloc, uint8_t **image,
+                               size_t *size, uint64_t *input_bytes, cb_error *err);
 
 #endif

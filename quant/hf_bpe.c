@@ -20,7 +20,7 @@ static cb_status push_merge(cb_hf_merges *m, const char *a, size_t na, const cha
             if (cap > SIZE_MAX / 2) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for the merges");
             cap *= 2;
         }
-        char *p = realloc(m->blob, cap);
+        char *p = cb_realloc(m->alloc, m->blob, cap);
         if (!p) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for the merges");
         m->blob = p;
         m->cap = cap;
@@ -50,8 +50,10 @@ static cb_status merge_line(cb_hf_merges *m, const char *line, size_t len, size_
     return push_merge(m, line, na, sp + 1, len - na - 1, err);
 }
 
-cb_status cb_hf_merges_from_json(const cJSON *merges, const char *file, cb_hf_merges *out, cb_error *err)
+cb_status cb_hf_merges_from_json(const cJSON *merges, const char *file, const cb_allocator *alloc, cb_hf_merges *out,
+                                 cb_error *err)
 {
+    out->alloc = alloc;
     if (!cJSON_IsArray(merges)) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: model.merges is not an array", file);
     /* serde tries the [left, right] form first, then the string form: an
      * array mixing them is neither. */
@@ -81,14 +83,15 @@ cb_status cb_hf_merges_from_json(const cJSON *merges, const char *file, cb_hf_me
     return CB_OK;
 }
 
-cb_status cb_hf_merges_from_txt(const char *path, cb_hf_merges *out, cb_error *err)
+cb_status cb_hf_merges_from_txt(const char *path, const cb_allocator *alloc, cb_hf_merges *out, cb_error *err)
 {
+    out->alloc = alloc;
     char *text;
     size_t size;
-    cb_status rc = cb_read_file(path, &text, &size, err);
+    cb_status rc = cb_read_file(path, alloc, &text, &size, err);
     if (rc != CB_OK) return rc;
     if (memchr(text, '\0', size)) {
-        free(text);
+        cb_free(alloc, text);
         return cb_fail(err, CB_ERR_HF_FORMAT, "%s: contains a NUL byte", path);
     }
     /* BufRead::lines: split on \n, drop a \r before it; a final \n does not
@@ -102,7 +105,7 @@ cb_status cb_hf_merges_from_txt(const char *path, cb_hf_merges *out, cb_error *e
         rc = merge_line(out, text + start, len, ++line_no, path, err);
         start = end + 1;
     }
-    free(text);
+    cb_free(alloc, text);
     return rc;
 }
 
@@ -132,6 +135,8 @@ cb_status cb_hf_merges_check(const cb_hf_merges *m, const cb_vocab_map *vocab, c
 void cb_hf_merges_release(cb_hf_merges *m)
 {
     if (!m) return;
-    free(m->blob);
+    cb_free(m->alloc, m->blob);
+    const cb_allocator *alloc = m->alloc;
     memset(m, 0, sizeof *m);
+    m->alloc = alloc;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
 #include "crossbyte.h"
 #include "vocab_map.h"
 
@@ -23,15 +24,17 @@ typedef struct cb_hf_merges {
     size_t bytes;
     size_t cap;
     uint32_t n;
+    const cb_allocator *alloc;   /* of blob */
 } cb_hf_merges;
 
 /* tokenizer.json's model.merges (`file` names it in errors). Appends to out,
  * which starts zeroed. CB_ERR_HF_FORMAT when malformed. */
-cb_status cb_hf_merges_from_json(const cJSON *merges, const char *file, cb_hf_merges *out, cb_error *err);
+cb_status cb_hf_merges_from_json(const cJSON *merges, const char *file, const cb_allocator *alloc, cb_hf_merges *out,
+                                 cb_error *err);
 
 /* merges.txt. CB_ERR_HF_FORMAT when malformed, or the read errors of
  * cb_read_file. */
-cb_status cb_hf_merges_from_txt(const char *path, cb_hf_merges *out, cb_error *err);
+cb_status cb_hf_merges_from_txt(const char *path, const cb_allocator *alloc, cb_hf_merges *out, cb_error *err);
 
 /* CB_ERR_HF_FORMAT, naming the merge, unless every merge's parts and their
  * concatenation are in `vocab` (the model vocabulary). */

@@ -244,12 +244,12 @@ static cb_status read_f32(gather *g, const char *name, int64_t rows, int64_t col
     if (t->dtype == CB_ST_OTHER)
         return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "model.safetensors: tensor %s is not F32, F16 or BF16", name);
     size_t n = cb_st_numel(t);
-    float *f = malloc(n * sizeof *f);
+    float *f = cb_malloc(g->w->alloc, n * sizeof *f);
     if (!f) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory reading %s", name);
     cb_st_to_f32(t, f);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(f[i])) {
-            free(f);
+            cb_free(g->w->alloc, f);
             return cb_fail(err, CB_ERR_HF_FORMAT, "model.safetensors: tensor %s holds NaN or infinity", name);
         }
     }
@@ -266,21 +266,21 @@ static cb_status put(gather *g, const char *name, float *data, int64_t rows, int
     int n_dims = cols ? 2 : 1;
     size_t count = (size_t)rows * (size_t)(cols ? cols : 1);
     if (!quantize) return cb_writer_add(g->w, name, CBM_F32, n_dims, shape, data, count * sizeof(float), err);
-    int8_t *q = malloc(count);
-    float *scale = malloc((size_t)rows * sizeof *scale);
+    int8_t *q = cb_malloc(g->w->alloc, count);
+    float *scale = cb_malloc(g->w->alloc, (size_t)rows * sizeof *scale);
     if (!q || !scale) {
-        free(q);
-        free(scale);
-        free(data);
+        cb_free(g->w->alloc, q);
+        cb_free(g->w->alloc, scale);
+        cb_free(g->w->alloc, data);
         return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory quantising %s", name);
     }
     cb_quantize_rows_int8(data, (size_t)rows, (size_t)cols, q, scale);
-    free(data);
+    cb_free(g->w->alloc, data);
     char sname[80];
     snprintf(sname, sizeof sname, "%s.scale", name);
     cb_status s = cb_writer_add(g->w, name, CBM_I8, 2, shape, q, count, err);
     if (s != CB_OK) {
-        free(scale);
+        cb_free(g->w->alloc, scale);
         return s;
     }
     return cb_writer_add(g->w, sname, CBM_F32, 1, shape, scale, (size_t)rows * sizeof(float), err);
@@ -333,13 +333,13 @@ static cb_status put_fused_qkv(gather *g, const char *ours, float *w, float *b, 
     char wn[96], bn[96];
     cb_status s;
     if ((s = join(wn, sizeof wn, ours, ".w", err)) || (s = join(bn, sizeof bn, ours, ".b", err))) {
-        free(w);
-        free(b);
+        cb_free(g->w->alloc, w);
+        cb_free(g->w->alloc, b);
         return s;
     }
     s = put(g, wn, w, 3 * h, h, g->int8, err);
     if (s != CB_OK) {
-        free(b);
+        cb_free(g->w->alloc, b);
         return s;
     }
     return put(g, bn, b, 3 * h, 0, 0, err);
@@ -348,10 +348,10 @@ static cb_status put_fused_qkv(gather *g, const char *ours, float *w, float *b, 
 /* Q, K and V become one [3H, H] matrix: one matrix product instead of three. */
 static cb_status fuse_qkv(gather *g, const char *base, const char *ours, int64_t h, cb_error *err)
 {
-    float *w = malloc((size_t)(3 * h * h) * sizeof *w), *b = malloc((size_t)(3 * h) * sizeof *b);
+    float *w = cb_malloc(g->w->alloc, (size_t)(3 * h * h) * sizeof *w), *b = cb_malloc(g->w->alloc, (size_t)(3 * h) * sizeof *b);
     if (!w || !b) {
-        free(w);
-        free(b);
+        cb_free(g->w->alloc, w);
+        cb_free(g->w->alloc, b);
         return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory fusing %s", base);
     }
     for (int p = 0; p < 3; p++) {
@@ -363,17 +363,17 @@ static cb_status fuse_qkv(gather *g, const char *base, const char *ours, int64_t
         if (s == CB_OK) s = read_f32(g, name, h, h, &f, err);
         if (s == CB_OK) {
             memcpy(w + p * h * h, f, (size_t)(h * h) * sizeof *f);
-            free(f);
+            cb_free(g->w->alloc, f);
             s = join(name, sizeof name, stem, ".bias", err);
             if (s == CB_OK) s = read_f32(g, name, h, 0, &f, err);
         }
         if (s != CB_OK) {
-            free(w);
-            free(b);
+            cb_free(g->w->alloc, w);
+            cb_free(g->w->alloc, b);
             return s;
         }
         memcpy(b + p * h, f, (size_t)h * sizeof *f);
-        free(f);
+        cb_free(g->w->alloc, f);
     }
     return put_fused_qkv(g, ours, w, b, h, err);
 }
@@ -391,8 +391,8 @@ static cb_status fuse_in_proj(gather *g, const char *base, const char *ours, int
     if (s == CB_OK) s = read_f32(g, name, h, 0, &qb, err);
     if (s == CB_OK) s = join(name, sizeof name, base, ".v_bias", err);
     if (s == CB_OK) s = read_f32(g, name, h, 0, &vb, err);
-    float *w = s == CB_OK ? malloc((size_t)(3 * h * h) * sizeof *w) : NULL;
-    float *b = s == CB_OK ? calloc((size_t)(3 * h), sizeof *b) : NULL;
+    float *w = s == CB_OK ? cb_malloc(g->w->alloc, (size_t)(3 * h * h) * sizeof *w) : NULL;
+    float *b = s == CB_OK ? cb_calloc(g->w->alloc, (size_t)(3 * h), sizeof *b) : NULL;
     if (s == CB_OK && (!w || !b)) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory fusing %s", base);
     if (s == CB_OK) {
         const int64_t d = h / heads;
@@ -404,12 +404,12 @@ static cb_status fuse_in_proj(gather *g, const char *base, const char *ours, int
         memcpy(b, qb, (size_t)h * sizeof *b);
         memcpy(b + 2 * h, vb, (size_t)h * sizeof *b);
     }
-    free(in);
-    free(qb);
-    free(vb);
+    cb_free(g->w->alloc, in);
+    cb_free(g->w->alloc, qb);
+    cb_free(g->w->alloc, vb);
     if (s != CB_OK) {
-        free(w);
-        free(b);
+        cb_free(g->w->alloc, w);
+        cb_free(g->w->alloc, b);
         return s;
     }
     return put_fused_qkv(g, ours, w, b, h, err);
@@ -427,7 +427,7 @@ static cb_status relative_table(gather *g, const float *rel, int64_t rows, int64
     if (s == CB_OK) s = read_f32(g, name, h, h, &pw, err);
     if (s == CB_OK && has_bias) s = join(name, sizeof name, proj, ".bias", err);
     if (s == CB_OK && has_bias) s = read_f32(g, name, h, 0, &pb, err);
-    float *t = s == CB_OK ? malloc((size_t)(rows * h) * sizeof *t) : NULL;
+    float *t = s == CB_OK ? cb_malloc(g->w->alloc, (size_t)(rows * h) * sizeof *t) : NULL;
     if (s == CB_OK && !t) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %s", ours);
     for (int64_t r = 0; s == CB_OK && r < rows; r++) {
         for (int64_t o = 0; o < h; o++) {
@@ -436,10 +436,10 @@ static cb_status relative_table(gather *g, const float *rel, int64_t rows, int64
             t[r * h + o] = (float)(acc * scale);
         }
     }
-    free(pw);
-    free(pb);
+    cb_free(g->w->alloc, pw);
+    cb_free(g->w->alloc, pb);
     if (s != CB_OK) {
-        free(t);
+        cb_free(g->w->alloc, t);
         return s;
     }
     return put(g, ours, t, rows, h, 0, err);
@@ -467,7 +467,7 @@ static cb_status add_relative_tables(gather *g, const cb_model_config *c, const 
                 s = relative_table(g, rel, R2, H, name, 1, scale, ours, err);
         }
     }
-    free(rel);
+    cb_free(g->w->alloc, rel);
     return s;
 }
 

@@ -70,6 +70,7 @@ typedef struct reader {
     char class_name[64];          /* the tokenizer class or model type, for messages */
     int bpe;                      /* the model is byte-level BPE */
     cb_hf_merges merges;
+    const cb_allocator *alloc;
 } reader;
 
 enum { BPE_ROBERTA = 1, BPE_DEBERTA = 2 };
@@ -127,9 +128,9 @@ static cb_status push_added_id(reader *r, int32_t id, unsigned strip, cb_error *
     }
     if (r->n_added == r->cap_added) {
         uint32_t cap = r->cap_added ? r->cap_added * 2 : 16;
-        int32_t *p = realloc(r->added, cap * sizeof *p);
+        int32_t *p = cb_realloc(r->alloc, r->added, cap * sizeof *p);
         if (p) r->added = p;
-        uint8_t *f = realloc(r->strip, cap);
+        uint8_t *f = cb_realloc(r->alloc, r->strip, cap);
         if (f) r->strip = f;
         if (!p || !f) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for added tokens");
         r->cap_added = cap;
@@ -161,7 +162,7 @@ static cb_status add_token(reader *r, const char *content, int normalized, int l
     if (id < 0) {
         if (r->n_extra == r->cap_extra) {
             uint32_t cap = r->cap_extra ? r->cap_extra * 2 : 8;
-            const char **p = realloc(r->extra, cap * sizeof *p);
+            const char **p = cb_realloc(r->alloc, r->extra, cap * sizeof *p);
             if (!p) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for added tokens");
             r->extra = p;
             r->cap_extra = cap;
@@ -186,7 +187,7 @@ static cb_status index_vocab(reader *r, const char *file, cb_error *err)
         }
         bytes += len + 1;
     }
-    r->model_blob = malloc(bytes ? bytes : 1);
+    r->model_blob = cb_malloc(r->alloc, bytes);
     if (!r->model_blob) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for the vocabulary");
     size_t pos = 0;
     for (uint32_t i = 0; i < r->n_model; i++) {
@@ -194,7 +195,7 @@ static cb_status index_vocab(reader *r, const char *file, cb_error *err)
         memcpy(r->model_blob + pos, r->tokens[i], len);
         pos += len;
     }
-    return cb_vocab_map_build(&r->map, r->model_blob, bytes, r->n_model, err);
+    return cb_vocab_map_build(&r->map, r->alloc, r->model_blob, bytes, r->n_model, err);
 }
 
 /* tokenizer.json's model.vocab, or vocab.json (file f): {"token": id, ...},
@@ -204,7 +205,7 @@ static cb_status vocab_from_json(reader *r, const cJSON *vocab, const char *f, c
     if (!cJSON_IsObject(vocab)) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: model.vocab is not an object", f);
     int n = cJSON_GetArraySize(vocab);
     if (n <= 0) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: model.vocab is empty", f);
-    r->tokens = calloc((size_t)n, sizeof *r->tokens);
+    r->tokens = cb_calloc(r->alloc, (size_t)n, sizeof *r->tokens);
     if (!r->tokens) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for the vocabulary");
     r->n_model = (uint32_t)n;
     const cJSON *it;
@@ -246,7 +247,7 @@ static size_t split_lines(char *t, size_t size, const char **lines)
 static cb_status vocab_from_txt(reader *r, cb_error *err)
 {
     size_t size;
-    cb_status rc = cb_read_file(r->vocab_path, &r->vocab_txt, &size, err);
+    cb_status rc = cb_read_file(r->vocab_path, r->alloc, &r->vocab_txt, &size, err);
     if (rc != CB_OK) return rc;
     if (memchr(r->vocab_txt, '\0', size)) {
         return cb_fail(err, CB_ERR_HF_FORMAT, "%s: contains a NUL byte", r->vocab_path);
@@ -254,7 +255,7 @@ static cb_status vocab_from_txt(reader *r, cb_error *err)
     size_t lines = split_lines(r->vocab_txt, size, NULL);
     if (lines == 0) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: empty vocabulary", r->vocab_path);
     if (lines > (UINT32_MAX >> 3)) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: too many lines", r->vocab_path);
-    r->tokens = calloc(lines, sizeof *r->tokens);
+    r->tokens = cb_calloc(r->alloc, lines, sizeof *r->tokens);
     if (!r->tokens) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for the vocabulary");
     r->n_model = (uint32_t)split_lines(r->vocab_txt, size, r->tokens);
     return index_vocab(r, r->vocab_path, err);
@@ -327,7 +328,7 @@ static cb_status detect_bert_class(reader *r, cb_error *err)
     char path[PATH_CAP];
     cJSON *config = NULL;
     cb_status rc = cb_path_join(path, sizeof path, r->dir, "config.json", err);
-    if (rc == CB_OK) rc = cb_read_json(path, 0, &config, err);
+    if (rc == CB_OK) rc = cb_read_json(path, r->alloc, 0, &config, err);
     if (rc != CB_OK || !config) return rc;
     cls = get(config, "tokenizer_class");
     if (cJSON_IsString(cls)) {
@@ -657,7 +658,7 @@ static cb_status finish(reader *r, const char *unk, const char *prefix, int max_
     size_t prefix_len = strlen(prefix);
     /* The prefix lives after the vocabulary in the same owned buffer, so the
      * spec's pointer has an owner without another field. */
-    char *blob = malloc(bytes + prefix_len + 1);
+    char *blob = cb_malloc(r->alloc, bytes + prefix_len + 1);
     if (!blob) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for the vocabulary");
     memcpy(blob, r->model_blob, model_bytes);
     size_t pos = model_bytes;
@@ -669,9 +670,9 @@ static cb_status finish(reader *r, const char *unk, const char *prefix, int max_
     memcpy(blob + pos, prefix, prefix_len + 1);
 
     /* The ids, then their strip flags, in one owned block. */
-    int32_t *ids = malloc((size_t)r->n_added * (sizeof *ids + 1) + 1);
+    int32_t *ids = cb_malloc(r->alloc, (size_t)r->n_added * (sizeof *ids + 1) + 1);
     if (!ids) {
-        free(blob);
+        cb_free(r->alloc, blob);
         return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for added tokens");
     }
     uint8_t *strip = (uint8_t *)(ids + r->n_added);
@@ -773,13 +774,13 @@ static cb_status byte_level_from_json(reader *r, cb_tokenizer_spec *s, cb_error 
 /* vocab.json + merges.txt, for the classes transformers builds from them. */
 static cb_status bpe_model_from_files(reader *r, cb_error *err)
 {
-    cb_status rc = cb_read_json(r->vjson_path, 1, &r->vjson, err);
+    cb_status rc = cb_read_json(r->vjson_path, r->alloc, 1, &r->vjson, err);
     if (rc == CB_OK) rc = vocab_from_json(r, r->vjson, r->vjson_path, err);
     if (rc != CB_OK) return rc;
     if (!cb_file_exists(r->merges_path)) {
         return cb_fail(err, CB_ERR_MISSING_FILE, "%s: vocab.json without merges.txt", r->dir);
     }
-    rc = cb_hf_merges_from_txt(r->merges_path, &r->merges, err);
+    rc = cb_hf_merges_from_txt(r->merges_path, r->alloc, &r->merges, err);
     return rc != CB_OK ? rc : cb_hf_merges_check(&r->merges, &r->map, r->merges_path, err);
 }
 
@@ -811,7 +812,7 @@ static cb_status read_bpe(reader *r, cb_hf_tokenizer *out, cb_error *err)
     if (r->tj) {
         const cJSON *m = get(r->tj, "model");
         rc = vocab_from_json(r, get(m, "vocab"), file, err);
-        if (rc == CB_OK) rc = cb_hf_merges_from_json(get(m, "merges"), file, &r->merges, err);
+        if (rc == CB_OK) rc = cb_hf_merges_from_json(get(m, "merges"), file, r->alloc, &r->merges, err);
         if (rc == CB_OK) rc = cb_hf_merges_check(&r->merges, &r->map, file, err);
         if (rc == CB_OK) rc = added_from_json(r, err);
     } else {
@@ -883,19 +884,20 @@ static void reader_release(reader *r)
     cJSON_Delete(r->vjson);
     cJSON_Delete(r->cfg);
     cb_hf_merges_release(&r->merges);
-    free(r->vocab_txt);
-    free(r->tokens);
-    free(r->model_blob);
+    cb_free(r->alloc, r->vocab_txt);
+    cb_free(r->alloc, r->tokens);
+    cb_free(r->alloc, r->model_blob);
     cb_vocab_map_release(&r->map);
-    free(r->extra);
-    free(r->added);
-    free(r->strip);
+    cb_free(r->alloc, r->extra);
+    cb_free(r->alloc, r->added);
+    cb_free(r->alloc, r->strip);
 }
 
-cb_status cb_hf_tokenizer_read(const char *hf_dir, cb_hf_tokenizer *out, cb_error *err)
+cb_status cb_hf_tokenizer_read(const char *hf_dir, const cb_allocator *alloc, cb_hf_tokenizer *out, cb_error *err)
 {
     if (!out) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "out is NULL");
     memset(out, 0, sizeof *out);
+    out->alloc = alloc;
     struct stat sb;
     if (!hf_dir || stat(hf_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         return cb_fail(err, CB_ERR_MISSING_FILE, "%s: not a model folder", hf_dir ? hf_dir : "(null)");
@@ -903,16 +905,17 @@ cb_status cb_hf_tokenizer_read(const char *hf_dir, cb_hf_tokenizer *out, cb_erro
     reader r;
     memset(&r, 0, sizeof r);
     r.dir = hf_dir;
+    r.alloc = alloc;
     cb_status rc = cb_path_join(r.tj_path, sizeof r.tj_path, hf_dir, "tokenizer.json", err);
     if (rc == CB_OK) rc = cb_path_join(r.cfg_path, sizeof r.cfg_path, hf_dir, "tokenizer_config.json", err);
     if (rc == CB_OK) rc = cb_path_join(r.vocab_path, sizeof r.vocab_path, hf_dir, "vocab.txt", err);
     if (rc == CB_OK) rc = cb_path_join(r.vjson_path, sizeof r.vjson_path, hf_dir, "vocab.json", err);
     if (rc == CB_OK) rc = cb_path_join(r.merges_path, sizeof r.merges_path, hf_dir, "merges.txt", err);
-    if (rc == CB_OK) rc = cb_read_json(r.cfg_path, 0, &r.cfg, err);
+    if (rc == CB_OK) rc = cb_read_json(r.cfg_path, alloc, 0, &r.cfg, err);
     if (rc == CB_OK) rc = detect_bert_class(&r, err);
     if (rc == CB_OK) {
         if (cb_file_exists(r.tj_path)) {
-            rc = cb_read_json(r.tj_path, 1, &r.tj, err);
+            rc = cb_read_json(r.tj_path, alloc, 1, &r.tj, err);
             if (rc == CB_OK) rc = read_with_tokenizer_json(&r, out, err);
         } else if (r.bpe_class && cb_file_exists(r.vjson_path)) {
             rc = read_bpe(&r, out, err);
@@ -936,8 +939,10 @@ cb_status cb_hf_tokenizer_read(const char *hf_dir, cb_hf_tokenizer *out, cb_erro
 void cb_hf_tokenizer_release(cb_hf_tokenizer *t)
 {
     if (!t) return;
-    free(t->vocab_blob);
-    free(t->merges_blob);
-    free(t->added_ids);
+    cb_free(t->alloc, t->vocab_blob);
+    cb_free(t->alloc, t->merges_blob);
+    cb_free(t->alloc, t->added_ids);
+    const cb_allocator *alloc = t->alloc;
     memset(t, 0, sizeof *t);
+    t->alloc = alloc;
 }

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "alloc.h"
 #include "crossbyte.h"
 #include "tokenizer.h"
 
@@ -20,6 +21,7 @@ typedef struct cb_hf_tokenizer {
     char *merges_blob;        /* owned; BPE merges (spec.merges), NULL for WordPiece */
     int32_t *added_ids;       /* owned */
     int model_max_length;     /* tokenizer_config.json's model_max_length, 0 if absent or absurd (>1e6) */
+    const cb_allocator *alloc;   /* of the owned buffers */
 } cb_hf_tokenizer;
 
 /* Errors: CB_ERR_MISSING_FILE (no folder, or no tokenizer.json, vocab.txt or
@@ -27,7 +29,7 @@ typedef struct cb_hf_tokenizer {
  * the file), CB_ERR_UNSUPPORTED_MODEL (a normalizer, pre-tokenizer, model,
  * post-processor or added-token option this runtime does not reproduce,
  * naming it), CB_ERR_IO, CB_ERR_OUT_OF_MEMORY. On failure *out is zeroed. */
-cb_status cb_hf_tokenizer_read(const char *hf_dir, cb_hf_tokenizer *out, cb_error *err);
+cb_status cb_hf_tokenizer_read(const char *hf_dir, const cb_allocator *alloc, cb_hf_tokenizer *out, cb_error *err);
 
 /* Frees what cb_hf_tokenizer_read allocated; zeroes *t. NULL is fine. */
 void cb_hf_tokenizer_release(cb_hf_tokenizer *t);

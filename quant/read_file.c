@@ -9,7 +9,7 @@
 
 #include "error.h"
 
-cb_status cb_read_file(const char *path, char **buf, size_t *size, cb_error *err)
+cb_status cb_read_file(const char *path, const cb_allocator *alloc, char **buf, size_t *size, cb_error *err)
 {
     *buf = NULL;
     *size = 0;
@@ -24,7 +24,7 @@ cb_status cb_read_file(const char *path, char **buf, size_t *size, cb_error *err
         return cb_fail(err, CB_ERR_IO, "%s: not a regular file", path);
     }
     size_t n = (size_t)st.st_size;
-    char *p = malloc(n + 1);
+    char *p = cb_malloc(alloc, n + 1);
     if (!p) {
         fclose(fp);
         return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "%s: cannot allocate %zu bytes", path, n + 1);
@@ -33,7 +33,7 @@ cb_status cb_read_file(const char *path, char **buf, size_t *size, cb_error *err
     int failed = ferror(fp);
     fclose(fp);
     if (got != n || failed) {
-        free(p);
+        cb_free(alloc, p);
         return cb_fail(err, CB_ERR_IO, "%s: read %zu of %zu bytes", path, got, n);
     }
     p[n] = '\0';
@@ -55,18 +55,18 @@ cb_status cb_path_join(char *out, size_t cap, const char *dir, const char *name,
     return CB_OK;
 }
 
-cb_status cb_read_json(const char *path, int required, cJSON **out, cb_error *err)
+cb_status cb_read_json(const char *path, const cb_allocator *alloc, int required, cJSON **out, cb_error *err)
 {
     *out = NULL;
     if (!required && !cb_file_exists(path)) return CB_OK;
     char *buf;
     size_t size;
-    cb_status rc = cb_read_file(path, &buf, &size, err);
+    cb_status rc = cb_read_file(path, alloc, &buf, &size, err);
     if (rc != CB_OK) return rc;
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(buf, size, &end, 0);
     size_t at = end ? (size_t)(end - buf) : 0;
-    free(buf);
+    cb_free(alloc, buf);
     if (!j) return cb_fail(err, CB_ERR_HF_FORMAT, "%s: malformed JSON near byte %zu", path, at);
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);

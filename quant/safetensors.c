@@ -76,10 +76,11 @@ static cb_status parse_entry(const char *path, const cJSON *e, const uint8_t *da
     return CB_OK;
 }
 
-cb_status cb_safetensors_open(const char *path, cb_safetensors *st, cb_error *err)
+cb_status cb_safetensors_open(const char *path, const cb_allocator *alloc, cb_safetensors *st, cb_error *err)
 {
     memset(st, 0, sizeof *st);
-    cb_status s = cb_read_file(path, &st->file, &st->file_size, err);
+    st->alloc = alloc;
+    cb_status s = cb_read_file(path, alloc, &st->file, &st->file_size, err);
     if (s != CB_OK) return s;
     const uint8_t *p = (const uint8_t *)st->file;
     uint64_t hlen = 0;
@@ -98,7 +99,7 @@ cb_status cb_safetensors_open(const char *path, cb_safetensors *st, cb_error *er
     size_t n = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, h) n++;
-    st->tensors = calloc(n ? n : 1, sizeof *st->tensors);
+    st->tensors = cb_calloc(st->alloc, n ? n : 1, sizeof *st->tensors);
     if (!st->tensors) {
         cb_safetensors_close(st);
         return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
@@ -120,9 +121,9 @@ cb_status cb_safetensors_open(const char *path, cb_safetensors *st, cb_error *er
 void cb_safetensors_close(cb_safetensors *st)
 {
     if (!st) return;
-    free(st->file);
+    cb_free(st->alloc, st->file);
     cJSON_Delete(st->header);
-    free(st->tensors);
+    cb_free(st->alloc, st->tensors);
     memset(st, 0, sizeof *st);
 }
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
 #include "crossbyte.h"
 
 /* CB_ST_OTHER: an integer or F64 tensor (a buffer such as position_ids),
@@ -26,12 +27,13 @@ typedef struct cb_safetensors {
     void *header;              /* owned: cJSON of the header */
     cb_st_tensor *tensors;     /* owned */
     size_t n_tensors;
+    const cb_allocator *alloc;   /* of file and tensors */
 } cb_safetensors;
 
 /* Reads and validates the file: header JSON, dtypes, shapes against byte
  * ranges, ranges inside the file. Errors are CB_ERR_HF_FORMAT naming the
  * tensor, CB_ERR_MISSING_FILE, CB_ERR_IO or CB_ERR_OUT_OF_MEMORY. */
-cb_status cb_safetensors_open(const char *path, cb_safetensors *st, cb_error *err);
+cb_status cb_safetensors_open(const char *path, const cb_allocator *alloc, cb_safetensors *st, cb_error *err);
 void cb_safetensors_close(cb_safetensors *st);
 
 const cb_st_tensor *cb_safetensors_find(const cb_safetensors *st, const char *name);

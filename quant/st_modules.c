@@ -16,10 +16,10 @@ static int is_true(const cJSON *o, const char *key)
 }
 
 /* sentence-transformers' Pooling config: exactly one of its modes on. */
-static cb_status read_pooling(const char *path, cb_model_config *c, cb_error *err)
+static cb_status read_pooling(const char *path, const cb_allocator *alloc, cb_model_config *c, cb_error *err)
 {
     cJSON *p = NULL;
-    cb_status s = cb_read_json(path, 1, &p, err);
+    cb_status s = cb_read_json(path, alloc, 1, &p, err);
     if (s != CB_OK) return s;
     static const struct { const char *key; cb_pooling mode; } modes[] = {
         { "pooling_mode_cls_token", CB_POOL_CLS },
@@ -59,7 +59,8 @@ static const char *module_class(const cJSON *m)
     return dot ? dot + 1 : t->valuestring;
 }
 
-static cb_status read_modules(const char *dir, const cJSON *list, const char *path, cb_model_config *c,
+static cb_status read_modules(const char *dir, const cb_allocator *alloc, const cJSON *list, const char *path,
+                              cb_model_config *c,
                               cb_error *err)
 {
     const cJSON *m;
@@ -77,13 +78,13 @@ static cb_status read_modules(const char *dir, const cJSON *list, const char *pa
         char folder[PATH_CAP], file[PATH_CAP];
         cb_status s = cb_path_join(folder, sizeof folder, dir, cJSON_IsString(sub) ? sub->valuestring : "", err);
         if (s == CB_OK) s = cb_path_join(file, sizeof file, folder, "config.json", err);
-        if (s == CB_OK) s = read_pooling(file, c, err);
+        if (s == CB_OK) s = read_pooling(file, alloc, c, err);
         if (s != CB_OK) return s;
     }
     return CB_OK;
 }
 
-cb_status cb_st_read_modules(const char *dir, cb_model_config *c, cb_error *err)
+cb_status cb_st_read_modules(const char *dir, const cb_allocator *alloc, cb_model_config *c, cb_error *err)
 {
     char path[PATH_CAP];
     cJSON *list = NULL, *st = NULL;
@@ -91,16 +92,16 @@ cb_status cb_st_read_modules(const char *dir, cb_model_config *c, cb_error *err)
     if (s == CB_OK && cb_file_exists(path)) {
         char *text;
         size_t size;
-        s = cb_read_file(path, &text, &size, err);
+        s = cb_read_file(path, alloc, &text, &size, err);
         if (s == CB_OK) {
             list = cJSON_ParseWithLength(text, size);
-            free(text);
+            cb_free(alloc, text);
             if (!cJSON_IsArray(list)) s = cb_fail(err, CB_ERR_HF_FORMAT, "%s: not a JSON array of modules", path);
         }
-        if (s == CB_OK) s = read_modules(dir, list, path, c, err);
+        if (s == CB_OK) s = read_modules(dir, alloc, list, path, c, err);
     }
     if (s == CB_OK) s = cb_path_join(path, sizeof path, dir, "sentence_bert_config.json", err);
-    if (s == CB_OK) s = cb_read_json(path, 0, &st, err);
+    if (s == CB_OK) s = cb_read_json(path, alloc, 0, &st, err);
     const cJSON *len = cJSON_GetObjectItemCaseSensitive(st, "max_seq_length");
     if (s == CB_OK && cJSON_IsNumber(len)) {
         const int n = len->valueint;

@@ -3,6 +3,7 @@
 #ifndef CB_ST_MODULES_H
 #define CB_ST_MODULES_H
 
+#include "alloc.h"
 #include "model_config.h"
 
 /* For a bi-encoder config (c->pooling already set to its default): reads the
@@ -11,6 +12,6 @@
  * keeps mean pooling and no normalisation, as sentence-transformers does.
  * A pooling mode crossbyte lacks (weighted mean, last token, several at
  * once) is CB_ERR_UNSUPPORTED_MODEL; a Dense module likewise. */
-cb_status cb_st_read_modules(const char *dir, cb_model_config *c, cb_error *err);
+cb_status cb_st_read_modules(const char *dir, const cb_allocator *alloc, cb_model_config *c, cb_error *err);
 
 #endif

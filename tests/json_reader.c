@@ -147,7 +147,7 @@ void load_json(const char *path, jv *out)
     char *buf;
     size_t size;
     cb_error err;
-    cr_assert_eq(cb_read_file(path, &buf, &size, &err), CB_OK, "%s", err.message);
+    cr_assert_eq(cb_read_file(path, NULL, &buf, &size, &err), CB_OK, "%s", err.message);
     jp p = { buf, 0, size };
     cr_assert(jparse(&p, out), "%s: cannot parse", path);
     free(buf);

@@ -273,7 +273,7 @@ Test(pretokenizer, add_prefix_space)
     spec.add_prefix_space = 1;
     cb_tokenizer *tok = NULL;
     cb_error err;
-    cr_assert_eq(cb_tokenizer_create(&spec, &tok, &err), CB_OK, "%s", err.message);
+    cr_assert_eq(cb_tokenizer_create(&spec, NULL, &tok, &err), CB_OK, "%s", err.message);
     check_cases(tok, prefix_cases, sizeof prefix_cases / sizeof prefix_cases[0]);
     cb_tokenizer_free(tok);
     unload(&l);
@@ -291,7 +291,7 @@ Test(pretokenizer, window_edges_change_nothing)
     bare.n_added = 0;   /* nothing to look ahead for: one window, the whole text */
     cb_tokenizer *plain = NULL;
     cb_error err;
-    cr_assert_eq(cb_tokenizer_create(&bare, &plain, &err), CB_OK, "%s", err.message);
+    cr_assert_eq(cb_tokenizer_create(&bare, NULL, &plain, &err), CB_OK, "%s", err.message);
     static const char *const tails[] = {
         "'ll x", "'s", "  \x0A\x0A y", " \xE3\x80\x80z", "\xC3\xA9t\xC3\xA9", "123 45", "?!'re", "\x0A",
     };
@@ -434,7 +434,7 @@ Test(added, strip_and_prefix_space)
     spec.add_prefix_space = 1;
     cb_tokenizer *tok = NULL;
     cb_error err;
-    cr_assert_eq(cb_tokenizer_create(&spec, &tok, &err), CB_OK, "%s", err.message);
+    cr_assert_eq(cb_tokenizer_create(&spec, NULL, &tok, &err), CB_OK, "%s", err.message);
     char text[400];
     memset(text, ' ', 300);
     memcpy(text + 300, "<mask>", 6);
@@ -515,7 +515,7 @@ static cb_tokenizer *small_tokenizer(int32_t unk_id, int fuse_unk)
     spec.fuse_unk = fuse_unk;
     cb_tokenizer *tok = NULL;
     cb_error err;
-    cr_assert_eq(cb_tokenizer_create(&spec, &tok, &err), CB_OK, "%s", err.message);
+    cr_assert_eq(cb_tokenizer_create(&spec, NULL, &tok, &err), CB_OK, "%s", err.message);
     return tok;
 }
 
@@ -583,7 +583,7 @@ Test(model, merges_must_be_in_the_vocabulary)
         spec.n_merges = bad[i].n;
         cb_tokenizer *t = NULL;
         cb_error err;
-        cr_assert_eq(cb_tokenizer_create(&spec, &t, &err), CB_ERR_INVALID_ARGUMENT, "case %zu", i);
+        cr_assert_eq(cb_tokenizer_create(&spec, NULL, &t, &err), CB_ERR_INVALID_ARGUMENT, "case %zu", i);
         cr_assert_null(t);
         cr_assert(strstr(err.message, bad[i].say), "case %zu: %s", i, err.message);
     }
@@ -593,7 +593,7 @@ Test(model, merges_must_be_in_the_vocabulary)
     spec.unk_id = 13;
     cb_tokenizer *t = NULL;
     cb_error err;
-    cr_assert_eq(cb_tokenizer_create(&spec, &t, &err), CB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(cb_tokenizer_create(&spec, NULL, &t, &err), CB_ERR_INVALID_ARGUMENT);
 }
 
 /* ---- errors, limits, huge texts ------------------------------------------------------------- */
@@ -757,7 +757,7 @@ Test(encode, long_single_words, .timeout = 120)
 static cb_status read_dir(const char *dir, cb_error *err)
 {
     cb_hf_tokenizer hf;
-    cb_status rc = cb_hf_tokenizer_read(dir, &hf, err);
+    cb_status rc = cb_hf_tokenizer_read(dir, NULL, &hf, err);
     if (rc == CB_OK) cb_hf_tokenizer_release(&hf);
     return rc;
 }

@@ -163,7 +163,7 @@ Test(model_file, tensor_stored_as_another_type)
     char *bytes = tiny_image(&size);
     cb_model_file f;
     cb_error err;
-    cr_assert_eq(cb_model_file_parse((const uint8_t *)bytes, size, 1, &f, &err), CB_OK, "%s", err.message);
+    cr_assert_eq(cb_model_file_parse((const uint8_t *)bytes, size, 1, NULL, &f, &err), CB_OK, "%s", err.message);
     const cb_pair pair = { "a question", CB_NUL_TERMINATED, "an answer", CB_NUL_TERMINATED };
     int refused = 0, loaded = 0;
     for (size_t i = 0; i < f.n_tensors; i++) {
@@ -184,7 +184,7 @@ Test(model_file, tensor_stored_as_another_type)
             refused++;
         }
         if (strcmp(t->name, "head.out.w") == 0) cr_expect_neq(s, CB_OK, "head.out.w as int8 must be refused");
-        free(img);
+        cb_aligned_free(NULL, img);
     }
     cr_expect(loaded > 0 && refused > 0, "%d loaded, %d refused", loaded, refused);
     cb_model_file_release(&f);

@@ -138,7 +138,7 @@ static void copy_fixture_file(const char *fixture, const char *name, const char 
     char *buf;
     size_t size;
     cb_error err;
-    cr_assert_eq(cb_read_file(src, &buf, &size, &err), CB_OK, "%s", err.message);
+    cr_assert_eq(cb_read_file(src, NULL, &buf, &size, &err), CB_OK, "%s", err.message);
     write_file(dir, name, buf, size);
     free(buf);
 }
@@ -174,11 +174,11 @@ Test(reader, missing_vocabulary)
     make_temp_dir(dir, sizeof dir);
     cb_hf_tokenizer hf;
     cb_error err;
-    cr_assert_eq(cb_hf_tokenizer_read(dir, &hf, &err), CB_ERR_MISSING_FILE);
+    cr_assert_eq(cb_hf_tokenizer_read(dir, NULL, &hf, &err), CB_ERR_MISSING_FILE);
     cr_assert(strstr(err.message, "vocab.txt"), "message should name the file: %s", err.message);
     char missing[4200];
     snprintf(missing, sizeof missing, "%s/no-such-model", dir);
-    cr_assert_eq(cb_hf_tokenizer_read(missing, &hf, &err), CB_ERR_MISSING_FILE);
+    cr_assert_eq(cb_hf_tokenizer_read(missing, NULL, &hf, &err), CB_ERR_MISSING_FILE);
     remove_temp_dir(dir);
 }
 
@@ -190,21 +190,21 @@ Test(reader, malformed_tokenizer_json)
     write_file(dir, "tokenizer.json", broken, sizeof broken - 1);
     cb_hf_tokenizer hf;
     cb_error err;
-    cr_assert_eq(cb_hf_tokenizer_read(dir, &hf, &err), CB_ERR_HF_FORMAT);
+    cr_assert_eq(cb_hf_tokenizer_read(dir, NULL, &hf, &err), CB_ERR_HF_FORMAT);
     cr_assert(strstr(err.message, "tokenizer.json"), "message should name the file: %s", err.message);
 
     /* Well-formed JSON that is not an object, and a vocabulary with a gap. */
     write_file(dir, "tokenizer.json", "[1, 2]", 6);
-    cr_assert_eq(cb_hf_tokenizer_read(dir, &hf, &err), CB_ERR_HF_FORMAT);
+    cr_assert_eq(cb_hf_tokenizer_read(dir, NULL, &hf, &err), CB_ERR_HF_FORMAT);
     static const char gap[] = "{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\","
                               " \"vocab\": {\"[UNK]\": 0, \"a\": 5}}}";
     write_file(dir, "tokenizer.json", gap, sizeof gap - 1);
-    cr_assert_eq(cb_hf_tokenizer_read(dir, &hf, &err), CB_ERR_HF_FORMAT);
+    cr_assert_eq(cb_hf_tokenizer_read(dir, NULL, &hf, &err), CB_ERR_HF_FORMAT);
 
     /* A malformed tokenizer_config.json is named too. */
     copy_fixture_file("bert-tiny", "tokenizer.json", dir);
     write_file(dir, "tokenizer_config.json", "{\"do_lower_case\": tru", 21);
-    cr_assert_eq(cb_hf_tokenizer_read(dir, &hf, &err), CB_ERR_HF_FORMAT);
+    cr_assert_eq(cb_hf_tokenizer_read(dir, NULL, &hf, &err), CB_ERR_HF_FORMAT);
     cr_assert(strstr(err.message, "tokenizer_config.json"), "%s", err.message);
     remove_temp_dir(dir);
 }
@@ -217,14 +217,14 @@ Test(reader, unsupported_types_are_named)
     write_file(dir, "tokenizer.json", unigram, sizeof unigram - 1);
     cb_hf_tokenizer hf;
     cb_error err;
-    cr_assert_eq(cb_hf_tokenizer_read(dir, &hf, &err), CB_ERR_UNSUPPORTED_MODEL);
+    cr_assert_eq(cb_hf_tokenizer_read(dir, NULL, &hf, &err), CB_ERR_UNSUPPORTED_MODEL);
     cr_assert(strstr(err.message, "Unigram"), "message should name the type: %s", err.message);
 
     static const char seq[] =
         "{\"normalizer\": {\"type\": \"NFKC\"}, \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"},"
         " \"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"vocab\": {\"[UNK]\": 0}}}";
     write_file(dir, "tokenizer.json", seq, sizeof seq - 1);
-    cr_assert_eq(cb_hf_tokenizer_read(dir, &hf, &err), CB_ERR_UNSUPPORTED_MODEL);
+    cr_assert_eq(cb_hf_tokenizer_read(dir, NULL, &hf, &err), CB_ERR_UNSUPPORTED_MODEL);
     cr_assert(strstr(err.message, "NFKC"), "%s", err.message);
     remove_temp_dir(dir);
 }
@@ -472,14 +472,14 @@ Test(spec, invalid_specs_are_refused)
     spec.kind = (cb_tokenizer_kind)7;   /* neither WordPiece nor BPE (test_bpe.c covers BPE) */
     cb_tokenizer *t = NULL;
     cb_error err;
-    cr_assert_eq(cb_tokenizer_create(&spec, &t, &err), CB_ERR_UNSUPPORTED_MODEL);
+    cr_assert_eq(cb_tokenizer_create(&spec, NULL, &t, &err), CB_ERR_UNSUPPORTED_MODEL);
     cr_assert_null(t);
     spec = l.hf.spec;
     spec.unk_id = (int32_t)spec.n_vocab;
-    cr_assert_eq(cb_tokenizer_create(&spec, &t, &err), CB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(cb_tokenizer_create(&spec, NULL, &t, &err), CB_ERR_INVALID_ARGUMENT);
     spec = l.hf.spec;
     spec.n_vocab += 1;   /* more tokens than the blob holds */
-    cr_assert_eq(cb_tokenizer_create(&spec, &t, &err), CB_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(cb_tokenizer_create(&spec, NULL, &t, &err), CB_ERR_INVALID_ARGUMENT);
     unload(&l);
 }
 
@@ -526,7 +526,7 @@ static cb_tokenizer *small_tokenizer(void)
     spec.n_template = 5;
     cb_tokenizer *tok = NULL;
     cb_error err;
-    cr_assert_eq(cb_tokenizer_create(&spec, &tok, &err), CB_OK, "%s", err.message);
+    cr_assert_eq(cb_tokenizer_create(&spec, NULL, &tok, &err), CB_OK, "%s", err.message);
     return tok;
 }
 

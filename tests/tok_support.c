@@ -9,8 +9,8 @@
 void load_dir(const char *dir, loaded *l)
 {
     cb_error err;
-    cr_assert_eq(cb_hf_tokenizer_read(dir, &l->hf, &err), CB_OK, "%s: %s", dir, err.message);
-    cr_assert_eq(cb_tokenizer_create(&l->hf.spec, &l->tok, &err), CB_OK, "%s: %s", dir, err.message);
+    cr_assert_eq(cb_hf_tokenizer_read(dir, NULL, &l->hf, &err), CB_OK, "%s: %s", dir, err.message);
+    cr_assert_eq(cb_tokenizer_create(&l->hf.spec, NULL, &l->tok, &err), CB_OK, "%s: %s", dir, err.message);
 }
 
 void load_fixture(const char *name, loaded *l)

@@ -16,6 +16,11 @@ status=0
 # run (tests/support.c); start each run empty so nothing piles up.
 rm -rf build/test-tmp build-asan/test-tmp build-aarch64/test-tmp
 
+# tests/test_stress.c shares one model between 8 threads for this many
+# seconds (5 when unset; `CB_STRESS_SECONDS=60 build/test_stress` is the long
+# run), in the release and the sanitizer suites.
+export CB_STRESS_SECONDS=${CB_STRESS_SECONDS:-10}
+
 echo "== release build: Criterion suites =="
 ctest --test-dir build --output-on-failure || status=1
 

@@ -82,9 +82,29 @@ typedef struct cb_error {
 
 typedef struct cb_model cb_model;
 
+/* Where the library's memory comes from. Every allocation of crossbyte's own
+ * code goes through these three functions: loading, the tokenizer, the
+ * workspaces and buffers of predict, rank, tokenize and embed, conversion.
+ * Not through them: XNNPACK's operators and thread pool, and cJSON's parse
+ * trees (both libraries only offer process-wide hooks, which crossbyte leaves
+ * to the application). `user` is passed back to each call. realloc is never
+ * called with a NULL pointer, and no size is 0. The functions must be safe
+ * to call from several threads when a model is shared by several threads.
+ * Any of them returning NULL makes the call fail with CB_ERR_OUT_OF_MEMORY,
+ * after freeing what it had allocated; the model stays usable. */
+typedef struct cb_allocator {
+    void *(*malloc)(void *user, size_t size);
+    void *(*realloc)(void *user, void *ptr, size_t size);
+    void (*free)(void *user, void *ptr);
+    void *user;
+} cb_allocator;
+
 typedef struct cb_load_options {
     int n_threads;        /* threads per call; 0 or 1 = the calling thread only */
     int skip_checksum;    /* 1 = do not verify the .cbm checksum (faster load) */
+    /* NULL = the C library. Copied at load; the model uses it for every
+     * allocation until cb_model_free (including those of later calls). */
+    const cb_allocator *allocator;
 } cb_load_options;
 
 /* `path` is a .cbm file (memory-mapped) or a Hugging Face model folder
@@ -198,6 +218,15 @@ typedef enum cb_dtype {
  * sizes[0] receives the input weights' bytes, sizes[1] the file's bytes. */
 cb_status cb_convert(const char *hf_dir, const char *out_path, cb_dtype dtype,
                      uint64_t sizes[2], cb_error *err);
+
+typedef struct cb_convert_options {
+    cb_dtype dtype;
+    const cb_allocator *allocator;   /* NULL = the C library */
+} cb_convert_options;
+
+/* cb_convert with options; `opts` may be NULL (float32, the C library). */
+cb_status cb_convert_with(const char *hf_dir, const char *out_path, const cb_convert_options *opts,
+                          uint64_t sizes[2], cb_error *err);
 
 /* ---- diagnostics ------------------------------------------------------------ */
 

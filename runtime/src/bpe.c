@@ -77,8 +77,8 @@ static cb_status build_merges(cb_bpe *bpe, const cb_tokenizer_spec *spec, const 
     /* Load factor at most 1/2 keeps linear probing short. */
     uint64_t cap = 16;
     while (cap < 2ull * n) cap <<= 1;
-    bpe->keys = calloc((size_t)cap, sizeof *bpe->keys);
-    bpe->values = malloc((size_t)cap * sizeof *bpe->values);
+    bpe->keys = cb_calloc(bpe->alloc, (size_t)cap, sizeof *bpe->keys);
+    bpe->values = cb_malloc(bpe->alloc, (size_t)cap * sizeof *bpe->values);
     bpe->mask = cap - 1;
     if (!bpe->keys || !bpe->values) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %u merges", n);
 
@@ -106,10 +106,11 @@ static cb_status build_merges(cb_bpe *bpe, const cb_tokenizer_spec *spec, const 
     return CB_OK;
 }
 
-cb_status cb_bpe_init(cb_bpe *bpe, const cb_tokenizer_spec *spec, const cb_vocab_map *vocab,
-                      cb_error *err)
+cb_status cb_bpe_init(cb_bpe *bpe, const cb_allocator *alloc, const cb_tokenizer_spec *spec,
+                      const cb_vocab_map *vocab, cb_error *err)
 {
     memset(bpe, 0, sizeof *bpe);
+    bpe->alloc = alloc;
     if (spec->unk_id < -1 || (spec->unk_id >= 0 && (uint32_t)spec->unk_id >= spec->n_vocab)) {
         return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "tokenizer unk_id %d outside the vocabulary of %u tokens",
                        (int)spec->unk_id, spec->n_vocab);
@@ -130,26 +131,29 @@ cb_status cb_bpe_init(cb_bpe *bpe, const cb_tokenizer_spec *spec, const cb_vocab
 void cb_bpe_release(cb_bpe *bpe)
 {
     if (!bpe) return;
-    free(bpe->keys);
-    free(bpe->values);
+    cb_free(bpe->alloc, bpe->keys);
+    cb_free(bpe->alloc, bpe->values);
     memset(bpe, 0, sizeof *bpe);
 }
 
 /* ---- one word ----------------------------------------------------------------------- */
 
-void cb_bpe_state_init(cb_bpe_state *st)
+void cb_bpe_state_init(cb_bpe_state *st, const cb_allocator *alloc)
 {
     memset(st, 0, sizeof *st);
+    st->alloc = alloc;
 }
 
 void cb_bpe_state_release(cb_bpe_state *st)
 {
     if (!st) return;
-    free(st->sym);
-    free(st->prev);
-    free(st->next);
-    free(st->heap);
+    cb_free(st->alloc, st->sym);
+    cb_free(st->alloc, st->prev);
+    cb_free(st->alloc, st->next);
+    cb_free(st->alloc, st->heap);
+    const cb_allocator *alloc = st->alloc;
     memset(st, 0, sizeof *st);
+    st->alloc = alloc;
 }
 
 static cb_status reserve(cb_bpe_state *st, size_t n)
@@ -160,15 +164,15 @@ static cb_status reserve(cb_bpe_state *st, size_t n)
     if (cap > SIZE_MAX / (2 * sizeof *st->heap) || cap > (size_t)INT32_MAX) return CB_ERR_OUT_OF_MEMORY;
     /* Each array is replaced on its own, so a failure leaves every pointer
      * valid for release; cap only grows once all four succeeded. */
-    int32_t *sym = realloc(st->sym, cap * sizeof *sym);
+    int32_t *sym = cb_realloc(st->alloc, st->sym, cap * sizeof *sym);
     if (sym) st->sym = sym;
-    int32_t *prev = realloc(st->prev, cap * sizeof *prev);
+    int32_t *prev = cb_realloc(st->alloc, st->prev, cap * sizeof *prev);
     if (prev) st->prev = prev;
-    int32_t *next = realloc(st->next, cap * sizeof *next);
+    int32_t *next = cb_realloc(st->alloc, st->next, cap * sizeof *next);
     if (next) st->next = next;
     /* At most 2 entries per symbol: the initial pairs, and per merge one pop
      * and at most two pushes. */
-    uint64_t *heap = realloc(st->heap, 2 * cap * sizeof *heap);
+    uint64_t *heap = cb_realloc(st->alloc, st->heap, 2 * cap * sizeof *heap);
     if (heap) st->heap = heap;
     if (!sym || !prev || !next || !heap) return CB_ERR_OUT_OF_MEMORY;
     st->cap = cap;

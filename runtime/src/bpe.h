@@ -29,6 +29,7 @@ typedef struct cb_bpe {
     uint64_t mask;
     int32_t unk_id;         /* -1: unknown bytes are dropped, as BPE without unk_token does */
     int fuse_unk;
+    const cb_allocator *alloc;
 } cb_bpe;
 
 /* One text's scratch; owned by one encode call, grown to the longest
@@ -38,16 +39,17 @@ typedef struct cb_bpe_state {
     int32_t *prev, *next;   /* neighbours among live symbols, -1 at the ends */
     uint64_t *heap;         /* candidate merges, rank << 32 | position: a min-heap */
     size_t cap;             /* symbols the arrays hold (the heap twice as many) */
+    const cb_allocator *alloc;
 } cb_bpe_state;
 
 /* Checks the spec's BPE fields, maps the byte alphabet and every merge to
  * ids (vocab is borrowed). A merge whose parts or result are not in the
  * vocabulary is CB_ERR_INVALID_ARGUMENT, as tokenizers refuses it. */
-cb_status cb_bpe_init(cb_bpe *bpe, const cb_tokenizer_spec *spec, const cb_vocab_map *vocab,
-                      cb_error *err);
+cb_status cb_bpe_init(cb_bpe *bpe, const cb_allocator *alloc, const cb_tokenizer_spec *spec,
+                      const cb_vocab_map *vocab, cb_error *err);
 void cb_bpe_release(cb_bpe *bpe);
 
-void cb_bpe_state_init(cb_bpe_state *st);
+void cb_bpe_state_init(cb_bpe_state *st, const cb_allocator *alloc);
 void cb_bpe_state_release(cb_bpe_state *st);
 
 /* Tokenises one pre-token, a ' ' (when lead_space) then bytes[0, n): its

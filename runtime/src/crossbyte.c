@@ -100,7 +100,7 @@ cb_status cb_predict(const cb_model *m, const cb_pair *pairs, size_t n_pairs, co
      * for a long one and pairs need no sorting by length. */
     cb_batch_buffers bb = { 0 };
     cb_workspace *ws = NULL;
-    s = cb_batch_buffers_alloc(&bb, batch < n_pairs ? batch : n_pairs, max_length, err);
+    s = cb_batch_buffers_alloc(&bb, m->alloc, batch < n_pairs ? batch : n_pairs, max_length, err);
     if (s == CB_OK) s = cb_model_acquire_workspace(m, &ws, err);
     for (size_t start = 0; s == CB_OK && start < n_pairs; start += batch) {
         const size_t count = n_pairs - start < batch ? n_pairs - start : batch;
@@ -141,8 +141,8 @@ cb_status cb_rank(const cb_model *m, const char *query, size_t query_len, const 
                        m->config.num_labels, m->config.labels[0]);
     if (n_docs == 0) return CB_OK;
     if (!query || !docs || !out) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_rank: query, docs or out is NULL");
-    cb_pair *pairs = malloc(n_docs * sizeof *pairs);
-    float *scores = malloc(n_docs * sizeof *scores);
+    cb_pair *pairs = cb_calloc(m->alloc, n_docs, sizeof *pairs);
+    float *scores = cb_calloc(m->alloc, n_docs, sizeof *scores);
     cb_status s = CB_OK;
     if (!pairs || !scores) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %zu documents", n_docs);
     for (size_t i = 0; s == CB_OK && i < n_docs; i++) {
@@ -153,8 +153,8 @@ cb_status cb_rank(const cb_model *m, const char *query, size_t query_len, const 
         for (size_t i = 0; i < n_docs; i++) out[i] = (cb_ranked){ i, scores[i] };
         qsort(out, n_docs, sizeof *out, by_score_desc);
     }
-    free(pairs);
-    free(scores);
+    cb_free(m->alloc, pairs);
+    cb_free(m->alloc, scores);
     return s;
 }
 
@@ -173,7 +173,8 @@ cb_status cb_tokenize(const cb_model *m, const cb_pair *pair, int max_length, in
     cb_status s = single ? cb_model_resolve_max_length(m, max_length, cb_tokenizer_num_special_single(m->tokenizer), &len, err)
                          : cb_model_resolve_max_length(m, max_length, cb_tokenizer_num_special(m->tokenizer), &len, err);
     if (s != CB_OK) return s;
-    int32_t *tmp_ids = malloc((size_t)len * sizeof *tmp_ids), *tmp_types = malloc((size_t)len * sizeof *tmp_types);
+    int32_t *tmp_ids = cb_malloc(m->alloc, (size_t)len * sizeof *tmp_ids);
+    int32_t *tmp_types = cb_malloc(m->alloc, (size_t)len * sizeof *tmp_types);
     int n = 0;
     if (!tmp_ids || !tmp_types) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory tokenizing");
     if (s == CB_OK && single) {
@@ -191,7 +192,7 @@ cb_status cb_tokenize(const cb_model *m, const cb_pair *pair, int max_length, in
         if (type_ids) memcpy(type_ids, tmp_types, (size_t)n * sizeof *type_ids);
         *n_tokens = (size_t)n;
     }
-    free(tmp_ids);
-    free(tmp_types);
+    cb_free(m->alloc, tmp_ids);
+    cb_free(m->alloc, tmp_types);
     return s;
 }

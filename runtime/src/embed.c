@@ -32,7 +32,7 @@ cb_status cb_embed(const cb_model *m, const char *const *texts, const size_t *te
 
     cb_batch_buffers bb = { 0 };
     cb_workspace *ws = NULL;
-    s = cb_batch_buffers_alloc(&bb, batch < n_texts ? batch : n_texts, max_length, err);
+    s = cb_batch_buffers_alloc(&bb, m->alloc, batch < n_texts ? batch : n_texts, max_length, err);
     if (s == CB_OK) s = cb_model_acquire_workspace(m, &ws, err);
     for (size_t start = 0; s == CB_OK && start < n_texts; start += batch) {
         const size_t count = n_texts - start < batch ? n_texts - start : batch;

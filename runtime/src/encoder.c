@@ -68,10 +68,11 @@ static cb_status get_norm(const cb_model_file *f, const char *name, int n, const
     return s != CB_OK ? s : get_f32(f, bn, n, 0, b, err);
 }
 
-cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config *c, cb_encoder_weights *w,
-                                  cb_error *err)
+cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config *c, const cb_allocator *alloc,
+                                  cb_encoder_weights *w, cb_error *err)
 {
     memset(w, 0, sizeof *w);
+    w->alloc = alloc;
     const int E = c->embedding_size, H = c->hidden_size, F = c->intermediate_size;
     int int8;
     cb_status s = get_matrix(f, "emb.word", c->vocab_size, E, &int8, &w->word.data, &w->word.scale, err);
@@ -92,7 +93,7 @@ cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config 
         if (s == CB_OK) s = get_f32(f, "head.out.b", c->num_labels, 0, &w->head_out.b, err);
     }
     if (s != CB_OK) return s;
-    w->layers = calloc((size_t)c->num_layers, sizeof *w->layers);
+    w->layers = cb_calloc(alloc, (size_t)c->num_layers, sizeof *w->layers);
     if (!w->layers) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %d layers", c->num_layers);
     for (int i = 0; i < c->num_layers && s == CB_OK; i++) {
         cb_layer_weights *l = &w->layers[i];
@@ -121,7 +122,7 @@ cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config 
 
 void cb_encoder_weights_release(cb_encoder_weights *w)
 {
-    free(w->layers);
+    cb_free(w->alloc, w->layers);
     w->layers = NULL;
 }
 
@@ -147,6 +148,7 @@ struct cb_workspace {
     size_t cap_pairs;
     float *cls_out;              /* [pairs, H]: the head's dense layer */
     int prune_last_layer;        /* see hidden_states; off only in tests */
+    const cb_allocator *alloc;   /* of everything above but the operators and the pool */
 };
 
 enum { OP_QKV, OP_AO, OP_UP, OP_DOWN, OPS_PER_LAYER };
@@ -156,30 +158,37 @@ void cb_workspace_free(cb_workspace *ws)
     if (!ws) return;
     if (ws->ops) {
         for (int i = 0; i < ws->c->num_layers * OPS_PER_LAYER; i++) cb_linear_destroy(&ws->ops[i]);
-        free(ws->ops);
+        cb_free(ws->alloc, ws->ops);
     }
     cb_linear_destroy(&ws->proj);
     cb_quantizer_destroy(&ws->q_emb);
     cb_quantizer_destroy(&ws->q_hidden);
     cb_quantizer_destroy(&ws->q_inter);
     if (ws->pool) pthreadpool_destroy(ws->pool);
-    free(ws->emb);
-    free(ws->x);
-    free(ws->tmp);
-    free(ws->ctx);
-    free(ws->qkv);
-    free(ws->ff);
-    free(ws->scratch);
-    free(ws->cls_out);
-    free(ws);
+    const cb_allocator *a = ws->alloc;
+    cb_free(a, ws->emb);
+    cb_free(a, ws->x);
+    cb_free(a, ws->tmp);
+    cb_free(a, ws->ctx);
+    cb_free(a, ws->qkv);
+    cb_free(a, ws->ff);
+    cb_free(a, ws->scratch);
+    cb_free(a, ws->cls_out);
+    cb_free(a, ws);
 }
 
 cb_status cb_workspace_create(const cb_model_config *c, const cb_encoder_weights *w, int n_threads,
-                              xnn_weights_cache_t cache, cb_workspace **out, cb_error *err)
+                              xnn_weights_cache_t cache, const cb_allocator *alloc, cb_workspace **out,
+                              cb_error *err)
 {
     *out = NULL;
-    cb_workspace *ws = calloc(1, sizeof *ws);
+    cb_workspace *ws = cb_calloc(alloc, 1, sizeof *ws);
     if (!ws) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for a workspace");
+    ws->alloc = alloc;
+    /* Before anything can fail: cb_workspace_free destroys them. */
+    cb_quantizer_init(&ws->q_hidden, c->hidden_size, alloc);
+    cb_quantizer_init(&ws->q_inter, c->intermediate_size, alloc);
+    cb_quantizer_init(&ws->q_emb, c->embedding_size, alloc);
     ws->c = c;
     ws->w = w;
     ws->n_threads = 1;
@@ -190,7 +199,7 @@ cb_status cb_workspace_create(const cb_model_config *c, const cb_encoder_weights
         if (!ws->pool) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "cannot start %d threads", n_threads);
         else ws->n_threads = pthreadpool_get_threads_count(ws->pool);
     }
-    ws->ops = calloc((size_t)c->num_layers * OPS_PER_LAYER, sizeof *ws->ops);
+    if (s == CB_OK) ws->ops = cb_calloc(alloc, (size_t)c->num_layers * OPS_PER_LAYER, sizeof *ws->ops);
     if (s == CB_OK && !ws->ops) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for operators");
     for (int i = 0; s == CB_OK && i < c->num_layers; i++) {
         const cb_layer_weights *l = &w->layers[i];
@@ -203,10 +212,6 @@ cb_status cb_workspace_create(const cb_model_config *c, const cb_encoder_weights
             break;
     }
     if (s == CB_OK && w->has_proj) s = cb_linear_create(&ws->proj, &w->proj, 0, cache, err);
-    /* Cheap: the buffers grow only when an int8 layer runs. */
-    cb_quantizer_init(&ws->q_hidden, c->hidden_size);
-    cb_quantizer_init(&ws->q_inter, c->intermediate_size);
-    cb_quantizer_init(&ws->q_emb, c->embedding_size);
     if (s != CB_OK) {
         cb_workspace_free(ws);
         return s;
@@ -221,10 +226,10 @@ void cb_workspace_set_pruning(cb_workspace *ws, int on)
 }
 
 /* Grows a float buffer to n floats (+ XNNPACK's read-ahead slack). */
-static cb_status grow(float **buf, size_t n, cb_error *err)
+static cb_status grow(const cb_workspace *ws, float **buf, size_t n, cb_error *err)
 {
-    free(*buf);
-    *buf = malloc(n * sizeof(float) + XNN_EXTRA_BYTES);
+    cb_free(ws->alloc, *buf);
+    *buf = cb_malloc(ws->alloc, n * sizeof(float) + XNN_EXTRA_BYTES);
     return *buf ? CB_OK : cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %zu activations", n);
 }
 
@@ -236,9 +241,9 @@ static cb_status reserve(cb_workspace *ws, const cb_batch *b, cb_error *err)
     if (b->n_tokens > ws->cap_tokens) {
         size_t n = b->n_tokens;
         ws->cap_tokens = 0;
-        if ((s = grow(&ws->x, n * H, err)) || (s = grow(&ws->tmp, n * H, err)) || (s = grow(&ws->ctx, n * H, err)) ||
-            (s = grow(&ws->qkv, n * 3 * H, err)) || (s = grow(&ws->ff, n * F, err)) ||
-            (ws->w->has_proj && (s = grow(&ws->emb, n * E, err))))
+        if ((s = grow(ws, &ws->x, n * H, err)) || (s = grow(ws, &ws->tmp, n * H, err)) || (s = grow(ws, &ws->ctx, n * H, err)) ||
+            (s = grow(ws, &ws->qkv, n * 3 * H, err)) || (s = grow(ws, &ws->ff, n * F, err)) ||
+            (ws->w->has_proj && (s = grow(ws, &ws->emb, n * E, err))))
             return s;
         ws->cap_tokens = n;
     }
@@ -247,12 +252,12 @@ static cb_status reserve(cb_workspace *ws, const cb_batch *b, cb_error *err)
     if (longest > ws->cap_len) {
         ws->cap_len = 0;
         ws->scratch_stride = cb_attention_scratch_floats(longest, (size_t)(c->hidden_size / c->num_heads));
-        if ((s = grow(&ws->scratch, ws->scratch_stride * ws->n_threads, err))) return s;
+        if ((s = grow(ws, &ws->scratch, ws->scratch_stride * ws->n_threads, err))) return s;
         ws->cap_len = longest;
     }
     if (b->n_pairs > ws->cap_pairs) {
         ws->cap_pairs = 0;
-        if ((s = grow(&ws->cls_out, b->n_pairs * H, err))) return s;
+        if ((s = grow(ws, &ws->cls_out, b->n_pairs * H, err))) return s;
         ws->cap_pairs = b->n_pairs;
     }
     return CB_OK;

@@ -37,16 +37,19 @@ typedef struct cb_encoder_weights {
     cb_layer_weights *layers;  /* owned: num_layers entries */
     cb_linear_weights head_dense;  /* [H, H] */
     cb_linear_weights head_out;    /* [L, H] */
+    const cb_allocator *alloc;     /* of layers */
 } cb_encoder_weights;
 
-cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config *c, cb_encoder_weights *w,
-                                  cb_error *err);
+cb_status cb_encoder_weights_bind(const cb_model_file *f, const cb_model_config *c, const cb_allocator *alloc,
+                                  cb_encoder_weights *w, cb_error *err);
 void cb_encoder_weights_release(cb_encoder_weights *w);
 
 typedef struct cb_workspace cb_workspace;
 
+/* Its buffers come from `alloc` (alloc.h), which must outlive it. */
 cb_status cb_workspace_create(const cb_model_config *c, const cb_encoder_weights *w, int n_threads,
-                              xnn_weights_cache_t cache, cb_workspace **out, cb_error *err);
+                              xnn_weights_cache_t cache, const cb_allocator *alloc, cb_workspace **out,
+                              cb_error *err);
 void cb_workspace_free(cb_workspace *ws);
 /* On by default: the last layer computes only the rows the head (or CLS
  * pooling) reads. Off computes every row, as the model is written; the tests

@@ -28,7 +28,7 @@ static cb_status finish_load(cb_model *m, const cb_load_options *opts, cb_error 
     if (merges && merges->dtype != CBM_U8) return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: merges are not bytes");
     cb_tokenizer_spec spec;
     const cJSON *tok_meta = cJSON_GetObjectItemCaseSensitive(meta, "tokenizer");
-    if ((s = cb_tokenizer_spec_from_json(tok_meta, vocab->data, vocab->size, &spec, &m->added_ids, err)) ||
+    if ((s = cb_tokenizer_spec_from_json(tok_meta, vocab->data, vocab->size, m->alloc, &spec, &m->added_ids, err)) ||
         (s = cb_tokenizer_spec_merges_from_json(tok_meta, merges ? (const char *)merges->data : NULL,
                                                 merges ? merges->size : 0, &spec, err)))
         return s;
@@ -40,28 +40,35 @@ static cb_status finish_load(cb_model *m, const cb_load_options *opts, cb_error 
             return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: token type %d has no embedding",
                            spec.pair_template[i].type_id);
     }
-    if ((s = cb_tokenizer_create(&spec, &m->tokenizer, err))) return s;
+    if ((s = cb_tokenizer_create(&spec, m->alloc, &m->tokenizer, err))) return s;
     if (m->config.max_length_limit + m->config.position_offset > m->config.max_positions && m->config.max_positions > 0)
         return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: max_length limit exceeds the position table");
-    if ((s = cb_encoder_weights_bind(&m->file, &m->config, &m->weights, err))) return s;
+    if ((s = cb_encoder_weights_bind(&m->file, &m->config, m->alloc, &m->weights, err))) return s;
 
     if ((s = cb_xnn_check(xnn_initialize(NULL), "initialization", err))) return s;
-    if ((s = cb_weights_cache_create(&m->weights_cache, err))) return s;
+    if ((s = cb_weights_cache_create(m->alloc, &m->weights_cache, err))) return s;
     m->n_threads = opts && opts->n_threads > 1 ? opts->n_threads : 1;
     cb_workspace *ws;
-    if ((s = cb_workspace_create(&m->config, &m->weights, m->n_threads, m->weights_cache, &ws, err))) return s;
+    if ((s = cb_model_acquire_workspace(m, &ws, err))) return s;
     /* Every matrix is packed now; later workspaces only look them up. */
     cb_weights_cache_seal(m->weights_cache);
     cb_model_release_workspace(m, ws);
     return CB_OK;
 }
 
-static cb_status new_model(cb_model **out, cb_error *err)
+static cb_status new_model(const cb_load_options *opts, const char *call, cb_model **out, cb_error *err)
 {
-    cb_model *m = calloc(1, sizeof *m);
+    const cb_allocator *a = opts ? cb_allocator_or_libc(opts->allocator) : NULL;
+    cb_status s = cb_allocator_check(opts ? opts->allocator : NULL, call, err);
+    if (s != CB_OK) return s;
+    cb_model *m = cb_calloc(a, 1, sizeof *m);
     if (!m) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for a model");
+    if (a) {
+        m->allocator = *a;
+        m->alloc = &m->allocator;
+    }
     if (pthread_mutex_init(&m->lock, NULL) != 0) {
-        free(m);
+        cb_free(a, m);
         return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "cannot create a mutex");
     }
     *out = m;
@@ -71,14 +78,14 @@ static cb_status new_model(cb_model **out, cb_error *err)
 static cb_status load_image(cb_model *m, const uint8_t *bytes, size_t size, const cb_load_options *opts,
                             cb_error *err)
 {
-    cb_status s = cb_model_file_parse(bytes, size, !(opts && opts->skip_checksum), &m->file, err);
+    cb_status s = cb_model_file_parse(bytes, size, !(opts && opts->skip_checksum), m->alloc, &m->file, err);
     return s != CB_OK ? s : finish_load(m, opts, err);
 }
 
 static cb_status load_folder(cb_model *m, const char *dir, const cb_load_options *opts, cb_error *err)
 {
     size_t size;
-    cb_status s = cb_convert_to_memory(dir, CB_DTYPE_F32, &m->owned_image, &size, NULL, err);
+    cb_status s = cb_convert_to_memory(dir, CB_DTYPE_F32, m->alloc, &m->owned_image, &size, NULL, err);
     return s != CB_OK ? s : load_image(m, m->owned_image, size, opts, err);
 }
 
@@ -121,7 +128,7 @@ cb_status cb_model_load(const char *path, const cb_load_options *opts, cb_model 
     *out = NULL;
     if (!path) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_model_load: path is NULL");
     cb_model *m = NULL;
-    cb_status s = new_model(&m, err);
+    cb_status s = new_model(opts, "cb_model_load", &m, err);
     if (s != CB_OK) return s;
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) s = load_folder(m, path, opts, err);
@@ -142,12 +149,12 @@ cb_status cb_model_load_buffer(const void *data, size_t size, const cb_load_opti
     *out = NULL;
     if (!data) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_model_load_buffer: data is NULL");
     cb_model *m = NULL;
-    cb_status s = new_model(&m, err);
+    cb_status s = new_model(opts, "cb_model_load_buffer", &m, err);
     if (s != CB_OK) return s;
     const uint8_t *bytes = data;
     if ((uintptr_t)data % CBM_ALIGN != 0) {
         /* Tensors must be aligned for in-place use: copy to an aligned block. */
-        m->owned_image = aligned_alloc(CBM_ALIGN, (size + CBM_ALIGN - 1) / CBM_ALIGN * CBM_ALIGN);
+        m->owned_image = cb_aligned_alloc(m->alloc, CBM_ALIGN, size);
         if (!m->owned_image) {
             cb_model_free(m);
             return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory copying a %zu-byte model", size);
@@ -168,16 +175,19 @@ void cb_model_free(cb_model *m)
 {
     if (!m) return;
     for (size_t i = 0; i < m->n_idle; i++) cb_workspace_free(m->idle[i]);
-    free(m->idle);
+    /* m is freed last, with the allocator it holds: keep a copy. */
+    const cb_allocator copy = m->allocator;
+    const cb_allocator *a = m->alloc ? &copy : NULL;
+    cb_free(a, m->idle);
     cb_weights_cache_free(m->weights_cache);
     cb_encoder_weights_release(&m->weights);
     cb_tokenizer_free(m->tokenizer);
-    free(m->added_ids);
+    cb_free(a, m->added_ids);
     cb_model_file_release(&m->file);
     if (m->mapped) munmap(m->mapped, m->mapped_size);
-    free(m->owned_image);
+    cb_aligned_free(a, m->owned_image);
     pthread_mutex_destroy(&m->lock);
-    free(m);
+    cb_free(a, m);
 }
 
 cb_status cb_model_acquire_workspace(const cb_model *cm, cb_workspace **ws, cb_error *err)
@@ -190,27 +200,36 @@ cb_status cb_model_acquire_workspace(const cb_model *cm, cb_workspace **ws, cb_e
     if (m->n_idle > 0) *ws = m->idle[--m->n_idle];
     pthread_mutex_unlock(&m->lock);
     if (*ws) return CB_OK;
-    return cb_workspace_create(&m->config, &m->weights, m->n_threads, m->weights_cache, ws, err);
+    cb_status s = cb_workspace_create(&m->config, &m->weights, m->n_threads, m->weights_cache, m->alloc, ws, err);
+    if (s != CB_OK) return s;
+    /* Room in the pool for every workspace there is, made now, when a
+     * failure can still be reported: release cannot fail. */
+    pthread_mutex_lock(&m->lock);
+    if (m->n_workspaces == m->cap_idle) {
+        const size_t cap = m->cap_idle ? 2 * m->cap_idle : 4;
+        cb_workspace **p = cb_realloc(m->alloc, m->idle, cap * sizeof *p);
+        if (p) {
+            m->idle = p;
+            m->cap_idle = cap;
+        }
+    }
+    const int room = m->n_workspaces < m->cap_idle;
+    if (room) m->n_workspaces++;
+    pthread_mutex_unlock(&m->lock);
+    if (!room) {
+        cb_workspace_free(*ws);
+        *ws = NULL;
+        return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for the model's workspace pool");
+    }
+    return CB_OK;
 }
 
 void cb_model_release_workspace(const cb_model *cm, cb_workspace *ws)
 {
     cb_model *m = (cb_model *)cm;
     pthread_mutex_lock(&m->lock);
-    if (m->n_idle == m->cap_idle) {
-        size_t cap = m->cap_idle ? 2 * m->cap_idle : 4;
-        cb_workspace **p = realloc(m->idle, cap * sizeof *p);
-        if (p) {
-            m->idle = p;
-            m->cap_idle = cap;
-        }
-    }
-    if (m->n_idle < m->cap_idle) {
-        m->idle[m->n_idle++] = ws;
-        ws = NULL;
-    }
+    m->idle[m->n_idle++] = ws; /* acquire made room for it */
     pthread_mutex_unlock(&m->lock);
-    cb_workspace_free(ws); /* could not keep it: nothing is lost but speed */
 }
 
 const char *cb_model_architecture(const cb_model *m)
@@ -264,12 +283,14 @@ cb_status cb_model_resolve_max_length(const cb_model *m, int requested, int spec
     return CB_OK;
 }
 
-cb_status cb_batch_buffers_alloc(cb_batch_buffers *b, size_t cap, int max_length, cb_error *err)
+cb_status cb_batch_buffers_alloc(cb_batch_buffers *b, const cb_allocator *alloc, size_t cap, int max_length,
+                                 cb_error *err)
 {
-    b->ids = malloc(cap * (size_t)max_length * sizeof *b->ids);
-    b->types = malloc(cap * (size_t)max_length * sizeof *b->types);
-    b->offsets = malloc(cap * sizeof *b->offsets);
-    b->lengths = malloc(cap * sizeof *b->lengths);
+    b->alloc = alloc;
+    b->ids = cb_malloc(alloc, cap * (size_t)max_length * sizeof *b->ids);
+    b->types = cb_malloc(alloc, cap * (size_t)max_length * sizeof *b->types);
+    b->offsets = cb_malloc(alloc, cap * sizeof *b->offsets);
+    b->lengths = cb_malloc(alloc, cap * sizeof *b->lengths);
     if (b->ids && b->types && b->offsets && b->lengths) return CB_OK;
     cb_batch_buffers_free(b);
     return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for a batch of %zu x %d tokens", cap, max_length);
@@ -277,10 +298,10 @@ cb_status cb_batch_buffers_alloc(cb_batch_buffers *b, size_t cap, int max_length
 
 void cb_batch_buffers_free(cb_batch_buffers *b)
 {
-    free(b->ids);
-    free(b->types);
-    free(b->offsets);
-    free(b->lengths);
+    cb_free(b->alloc, b->ids);
+    cb_free(b->alloc, b->types);
+    cb_free(b->alloc, b->offsets);
+    cb_free(b->alloc, b->lengths);
     memset(b, 0, sizeof *b);
 }
 

@@ -4,17 +4,22 @@
 
 #include <pthread.h>
 
+#include "alloc.h"
 #include "encoder.h"
 #include "model_config.h"
 #include "model_file.h"
 #include "tokenizer.h"
 
 struct cb_model {
+    /* The caller's allocator (copied), and what every part of the model
+     * uses: &allocator, or NULL for the C library. */
+    cb_allocator allocator;
+    const cb_allocator *alloc;
     cb_model_config config;
     cb_model_file file;           /* validated view of the image */
     void *mapped;                 /* mmap'd file, or NULL */
     size_t mapped_size;
-    uint8_t *owned_image;         /* converted folder or copied buffer, or NULL */
+    uint8_t *owned_image;         /* converted folder or copied buffer (cb_aligned_alloc), or NULL */
     cb_tokenizer *tokenizer;
     int32_t *added_ids;           /* storage behind the tokenizer spec */
     cb_encoder_weights weights;
@@ -26,6 +31,7 @@ struct cb_model {
     pthread_mutex_t lock;
     cb_workspace **idle;
     size_t n_idle, cap_idle;
+    size_t n_workspaces;          /* made so far; cap_idle >= n_workspaces, so giving one back never allocates */
 };
 
 cb_status cb_model_acquire_workspace(const cb_model *m, cb_workspace **ws, cb_error *err);
@@ -37,9 +43,11 @@ typedef struct cb_batch_buffers {
     int32_t *ids, *types;
     size_t *offsets;
     int *lengths;
+    const cb_allocator *alloc;
 } cb_batch_buffers;
 
-cb_status cb_batch_buffers_alloc(cb_batch_buffers *b, size_t cap, int max_length, cb_error *err);
+cb_status cb_batch_buffers_alloc(cb_batch_buffers *b, const cb_allocator *alloc, size_t cap, int max_length,
+                                 cb_error *err);
 void cb_batch_buffers_free(cb_batch_buffers *b);
 
 /* batch_size as the caller asked: 0 = 32, else 1 to 4096. */

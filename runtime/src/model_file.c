@@ -57,9 +57,10 @@ static cb_status parse_tensor(const cb_model_file *f, const cbm_header *h, const
 }
 
 cb_status cb_model_file_parse(const uint8_t *bytes, size_t size, int verify_checksum,
-                              cb_model_file *out, cb_error *err)
+                              const cb_allocator *alloc, cb_model_file *out, cb_error *err)
 {
     memset(out, 0, sizeof *out);
+    out->alloc = alloc;
     cbm_header h;
     if (size < CBM_HEADER_SIZE)
         return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: %zu bytes is too short for a .cbm file", size);
@@ -91,7 +92,7 @@ cb_status cb_model_file_parse(const uint8_t *bytes, size_t size, int verify_chec
         return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: metadata has no tensor table");
     }
     size_t n = (size_t)cJSON_GetArraySize(list);
-    out->tensors = calloc(n ? n : 1, sizeof *out->tensors);
+    out->tensors = cb_calloc(alloc, n ? n : 1, sizeof *out->tensors);
     if (!out->tensors) {
         cb_model_file_release(out);
         return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "model file: out of memory for %zu tensors", n);
@@ -121,8 +122,10 @@ void cb_model_file_release(cb_model_file *f)
 {
     if (!f) return;
     cJSON_Delete(f->meta);
-    free(f->tensors);
+    cb_free(f->alloc, f->tensors);
+    const cb_allocator *alloc = f->alloc;
     memset(f, 0, sizeof *f);
+    f->alloc = alloc;
 }
 
 const cb_tensor *cb_model_file_find(const cb_model_file *f, const char *name)

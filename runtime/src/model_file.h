@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "cbm_format.h"
+#include "alloc.h"
 #include "crossbyte.h"
 
 #define CB_MAX_DIMS 4
@@ -24,13 +25,14 @@ typedef struct cb_model_file {
     cJSON *meta;                   /* owned: parsed meta JSON */
     cb_tensor *tensors;            /* owned */
     size_t n_tensors;
+    const cb_allocator *alloc;     /* of tensors */
 } cb_model_file;
 
 /* Checks header, sizes, checksum (unless skipped), meta JSON and every tensor
  * entry's bounds, alignment and size. Any failure is CB_ERR_MODEL_FORMAT or
  * CB_ERR_MODEL_VERSION with a message saying what is wrong. */
 cb_status cb_model_file_parse(const uint8_t *bytes, size_t size, int verify_checksum,
-                              cb_model_file *out, cb_error *err);
+                              const cb_allocator *alloc, cb_model_file *out, cb_error *err);
 void cb_model_file_release(cb_model_file *f);
 
 /* The tensor called `name` with the given dtype and shape (n_dims entries),

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <xnnpack.h>
 
+#include "alloc.h"
 #include "crossbyte.h"
 #include "model_config.h"
 
@@ -41,6 +42,7 @@ typedef struct cb_quantizer {
     struct xnn_quantization_params *params;  /* [rows + XNN_EXTRA_QUANTIZATION_PARAMS] */
     size_t capacity_rows;
     int width;
+    const cb_allocator *alloc;
 } cb_quantizer;
 
 /* fuse_relu: clamp the output at 0 inside the operator (hidden_act relu);
@@ -60,7 +62,7 @@ cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float
 const float *cb_linear_unapplied_bias(const cb_linear_op *op);
 
 /* No allocation until cb_quantizer_reserve. */
-void cb_quantizer_init(cb_quantizer *q, int width);
+void cb_quantizer_init(cb_quantizer *q, int width, const cb_allocator *alloc);
 cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err);
 /* Quantises x[rows, width] into q (reserved for rows): act_quant.c. */
 void cb_quantize_rows(cb_quantizer *q, const float *x, size_t rows, pthreadpool_t pool);

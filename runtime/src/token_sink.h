@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "crossbyte.h"
 
 typedef struct cb_token_sink {
@@ -24,6 +25,7 @@ typedef struct cb_token_sink {
     size_t count;     /* tokens produced so far */
     size_t stop_at;   /* the truncation max_length: stop after the word reaching it */
     int full;         /* count reached stop_at at the end of a word: tokenising is over */
+    const cb_allocator *alloc;   /* of ids */
 } cb_token_sink;
 
 static inline cb_status cb_sink_emit(cb_token_sink *s, int32_t id)
@@ -34,7 +36,7 @@ static inline cb_status cb_sink_emit(cb_token_sink *s, int32_t id)
              * long max_length costs little memory. */
             size_t cap = s->cap ? s->cap * 2 : 64;
             if (cap > s->limit) cap = s->limit;
-            int32_t *p = realloc(s->ids, cap * sizeof *p);
+            int32_t *p = cb_realloc(s->alloc, s->ids, cap * sizeof *p);
             if (!p) return CB_ERR_OUT_OF_MEMORY;
             s->ids = p;
             s->cap = cap;

@@ -41,6 +41,7 @@ struct cb_tokenizer {
      * tokenizers' BertProcessing, RobertaProcessing and the BERT-family
      * TemplateProcessing. */
     int n_single, n_single_special;
+    const cb_allocator *alloc;
 };
 
 /* ---- creation ---------------------------------------------------------------- */
@@ -90,7 +91,7 @@ static cb_status build_added(cb_tokenizer *tok, cb_error *err)
     const cb_tokenizer_spec *spec = &tok->spec;
     if (spec->n_added == 0) return CB_OK;
     if (!spec->added_ids) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "added_ids is NULL");
-    tok->added = calloc(spec->n_added, sizeof *tok->added);
+    tok->added = cb_calloc(tok->alloc, spec->n_added, sizeof *tok->added);
     if (!tok->added) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for added tokens");
     for (uint32_t i = 0; i < spec->n_added; i++) {
         int32_t id = spec->added_ids[i];
@@ -114,7 +115,8 @@ static cb_status build_added(cb_tokenizer *tok, cb_error *err)
     return CB_OK;
 }
 
-cb_status cb_tokenizer_create(const cb_tokenizer_spec *spec, cb_tokenizer **out, cb_error *err)
+cb_status cb_tokenizer_create(const cb_tokenizer_spec *spec, const cb_allocator *alloc, cb_tokenizer **out,
+                              cb_error *err)
 {
     if (!out) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "out is NULL");
     *out = NULL;
@@ -123,8 +125,9 @@ cb_status cb_tokenizer_create(const cb_tokenizer_spec *spec, cb_tokenizer **out,
         return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL, "unknown tokenizer kind %d", (int)spec->kind);
     }
 
-    cb_tokenizer *tok = calloc(1, sizeof *tok);
+    cb_tokenizer *tok = cb_calloc(alloc, 1, sizeof *tok);
     if (!tok) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for the tokenizer");
+    tok->alloc = alloc;
     tok->spec = *spec;
     cb_status rc = check_template(spec, &tok->n_special, err);
     for (int i = 0; rc == CB_OK && i < spec->n_template; i++) {
@@ -134,10 +137,10 @@ cb_status cb_tokenizer_create(const cb_tokenizer_spec *spec, cb_tokenizer **out,
         if (k == CB_TEMPLATE_SPECIAL) tok->n_single_special++;
         if (k == CB_TEMPLATE_SPECIAL && i > 0 && spec->pair_template[i - 1].kind == CB_TEMPLATE_SEQUENCE_A) break;
     }
-    if (rc == CB_OK) rc = cb_vocab_map_build(&tok->vocab, spec->vocab, spec->vocab_bytes,
+    if (rc == CB_OK) rc = cb_vocab_map_build(&tok->vocab, alloc, spec->vocab, spec->vocab_bytes,
                                              spec->n_vocab, err);
     if (rc == CB_OK) {
-        rc = spec->kind == CB_TOKENIZER_BPE ? cb_bpe_init(&tok->bpe, spec, &tok->vocab, err)
+        rc = spec->kind == CB_TOKENIZER_BPE ? cb_bpe_init(&tok->bpe, alloc, spec, &tok->vocab, err)
                                             : cb_wordpiece_init(&tok->wordpiece, spec, &tok->vocab, err);
     }
     if (rc == CB_OK) rc = build_added(tok, err);
@@ -154,8 +157,8 @@ void cb_tokenizer_free(cb_tokenizer *tok)
     if (!tok) return;
     cb_vocab_map_release(&tok->vocab);
     cb_bpe_release(&tok->bpe);
-    free(tok->added);
-    free(tok);
+    cb_free(tok->alloc, tok->added);
+    cb_free(tok->alloc, tok);
 }
 
 int cb_tokenizer_num_special(const cb_tokenizer *tok)
@@ -422,17 +425,19 @@ static cb_status cursor_init(const cb_tokenizer *tok, text_cursor *c, const char
     c->len = len;
     c->sink.limit = budget;
     c->sink.stop_at = max_length;
+    c->sink.alloc = tok->alloc;
     c->piece_start = 1;
-    cb_bpe_state_init(&c->bpe);
+    cb_bpe_state_init(&c->bpe, tok->alloc);
+    c->state.alloc = tok->alloc;
     if (tok->spec.kind == CB_TOKENIZER_BPE) return CB_OK;   /* BPE scratch grows on demand */
-    return cb_wordpiece_state_init(&c->state, &tok->wordpiece);
+    return cb_wordpiece_state_init(&c->state, &tok->wordpiece, tok->alloc);
 }
 
 static void cursor_release(text_cursor *c)
 {
     cb_wordpiece_state_release(&c->state);
     cb_bpe_state_release(&c->bpe);
-    free(c->sink.ids);
+    cb_free(c->sink.alloc, c->sink.ids);
 }
 
 /* The template's items in order: specials by id, then the kept tokens of A

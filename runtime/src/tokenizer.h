@@ -86,7 +86,9 @@ typedef struct cb_tokenizer_spec {
 
 typedef struct cb_tokenizer cb_tokenizer;
 
-cb_status cb_tokenizer_create(const cb_tokenizer_spec *spec, cb_tokenizer **out,
+/* Everything the tokenizer allocates, now and in every encode call, comes
+ * from `alloc` (alloc.h; NULL = the C library), which must outlive it. */
+cb_status cb_tokenizer_create(const cb_tokenizer_spec *spec, const cb_allocator *alloc, cb_tokenizer **out,
                               cb_error *err);
 void cb_tokenizer_free(cb_tokenizer *tok);
 

@@ -71,7 +71,7 @@ static int get_int(const cJSON *o, const char *key, int *out)
 }
 
 cb_status cb_tokenizer_spec_from_json(const cJSON *o, const char *vocab, size_t vocab_bytes,
-                                      cb_tokenizer_spec *spec, int32_t **added_ids_owned,
+                                      const cb_allocator *alloc, cb_tokenizer_spec *spec, int32_t **added_ids_owned,
                                       cb_error *err)
 {
     memset(spec, 0, sizeof *spec);
@@ -114,14 +114,14 @@ cb_status cb_tokenizer_spec_from_json(const cJSON *o, const char *vocab, size_t 
         return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: added_strip does not match added_ids");
     if (n_added > 0) {
         /* The strip flags live after the ids, in the same owned block. */
-        int32_t *ids = malloc((size_t)n_added * (sizeof *ids + 1));
+        int32_t *ids = cb_malloc(alloc, (size_t)n_added * (sizeof *ids + 1));
         if (!ids) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory reading tokenizer metadata");
         uint8_t *flags = (uint8_t *)(ids + n_added);
         for (int i = 0; i < n_added; i++) {
             const cJSON *v = cJSON_GetArrayItem(added, i), *f = strip ? cJSON_GetArrayItem(strip, i) : NULL;
             if (!cJSON_IsNumber(v) || v->valueint < 0 || v->valueint >= n_vocab ||
                 (strip && (!cJSON_IsNumber(f) || f->valueint < 0 || f->valueint > 3))) {
-                free(ids);
+                cb_free(alloc, ids);
                 return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: added token id or flags out of range");
             }
             ids[i] = v->valueint;
@@ -134,7 +134,7 @@ cb_status cb_tokenizer_spec_from_json(const cJSON *o, const char *vocab, size_t 
     }
     int n_tmpl = cJSON_GetArraySize(tmpl);
     if (n_tmpl < 2 || n_tmpl > CB_TEMPLATE_MAX) {
-        free(*added_ids_owned);
+        cb_free(alloc, *added_ids_owned);
         *added_ids_owned = NULL;
         return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: pair template has %d items", n_tmpl);
     }
@@ -144,7 +144,7 @@ cb_status cb_tokenizer_spec_from_json(const cJSON *o, const char *vocab, size_t 
         if (!cJSON_IsArray(it) || !cJSON_IsNumber(k) || !cJSON_IsNumber(id) || !cJSON_IsNumber(ty) ||
             k->valueint < 0 || k->valueint > 2 || id->valueint < -1 || id->valueint >= n_vocab ||
             ty->valueint < 0 || (k->valueint == CB_TEMPLATE_SPECIAL && id->valueint < 0)) {
-            free(*added_ids_owned);
+            cb_free(alloc, *added_ids_owned);
             *added_ids_owned = NULL;
             return cb_fail(err, CB_ERR_MODEL_FORMAT, "model file: pair template item %d is malformed", i);
         }

@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "alloc.h"
 #include "tokenizer.h"
 
 /* The "tokenizer" object of the metadata (everything but the vocabulary
@@ -13,9 +14,10 @@
 cJSON *cb_tokenizer_spec_to_json(const cb_tokenizer_spec *spec);
 
 /* Fills spec from the metadata object and the vocabulary bytes. The spec's
- * added_ids are malloc'd into *added_ids_owned (free it after use). */
+ * added_ids are allocated from `alloc` into *added_ids_owned (cb_free it
+ * with the same allocator after use). */
 cb_status cb_tokenizer_spec_from_json(const cJSON *obj, const char *vocab, size_t vocab_bytes,
-                                      cb_tokenizer_spec *spec, int32_t **added_ids_owned,
+                                      const cb_allocator *alloc, cb_tokenizer_spec *spec, int32_t **added_ids_owned,
                                       cb_error *err);
 
 /* Attaches the merges (the u8 tensor "tokenizer.merges", NULL when the file

@@ -28,10 +28,11 @@ static uint32_t probe(const cb_vocab_map *m, uint64_t h, const char *a, size_t n
     }
 }
 
-cb_status cb_vocab_map_build(cb_vocab_map *m, const char *blob, size_t bytes, uint32_t n,
+cb_status cb_vocab_map_build(cb_vocab_map *m, const cb_allocator *alloc, const char *blob, size_t bytes, uint32_t n,
                              cb_error *err)
 {
     memset(m, 0, sizeof *m);
+    m->alloc = alloc;
     if (!blob && n > 0) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "vocabulary is NULL");
     if (n > (UINT32_MAX >> 2)) {
         return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "vocabulary of %u tokens is too large", n);
@@ -44,10 +45,10 @@ cb_status cb_vocab_map_build(cb_vocab_map *m, const char *blob, size_t bytes, ui
 
     m->blob = blob;
     m->n = n;
-    m->offset = malloc(sizeof *m->offset * (n ? n : 1));
-    m->len = malloc(sizeof *m->len * (n ? n : 1));
-    m->hash = malloc(sizeof *m->hash * (n ? n : 1));
-    m->slots = calloc(cap, sizeof *m->slots);
+    m->offset = cb_malloc(alloc, sizeof *m->offset * (n ? n : 1));
+    m->len = cb_malloc(alloc, sizeof *m->len * (n ? n : 1));
+    m->hash = cb_malloc(alloc, sizeof *m->hash * (n ? n : 1));
+    m->slots = cb_calloc(alloc, cap, sizeof *m->slots);
     m->mask = cap - 1;
     if (!m->offset || !m->len || !m->hash || !m->slots) {
         cb_vocab_map_release(m);
@@ -77,10 +78,10 @@ cb_status cb_vocab_map_build(cb_vocab_map *m, const char *blob, size_t bytes, ui
 void cb_vocab_map_release(cb_vocab_map *m)
 {
     if (!m) return;
-    free(m->offset);
-    free(m->len);
-    free(m->hash);
-    free(m->slots);
+    cb_free(m->alloc, m->offset);
+    cb_free(m->alloc, m->len);
+    cb_free(m->alloc, m->hash);
+    cb_free(m->alloc, m->slots);
     memset(m, 0, sizeof *m);
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "crossbyte.h"
+#include "alloc.h"
 
 typedef struct cb_vocab_map {
     const char *blob;      /* borrowed: the spec's vocabulary */
@@ -21,6 +22,7 @@ typedef struct cb_vocab_map {
     uint32_t *slots;       /* [mask + 1] id + 1, 0 = empty */
     uint32_t mask;
     size_t max_len;        /* longest token in bytes: bounds WordPiece's search */
+    const cb_allocator *alloc;   /* the arrays' allocator (alloc.h) */
 } cb_vocab_map;
 
 #define CB_HASH_INIT 0xcbf29ce484222325ull
@@ -35,7 +37,7 @@ static inline uint64_t cb_hash_bytes(uint64_t h, const void *p, size_t n)
 /* Builds the map over n NUL-terminated strings in blob[0..bytes). When a
  * string occurs twice the later id wins, as tokenizers' vocabulary loading
  * does. CB_ERR_INVALID_ARGUMENT if the blob holds fewer than n strings. */
-cb_status cb_vocab_map_build(cb_vocab_map *m, const char *blob, size_t bytes, uint32_t n,
+cb_status cb_vocab_map_build(cb_vocab_map *m, const cb_allocator *alloc, const char *blob, size_t bytes, uint32_t n,
                              cb_error *err);
 void cb_vocab_map_release(cb_vocab_map *m);
 

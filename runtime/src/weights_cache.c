@@ -24,6 +24,7 @@ typedef struct cache {
     size_t n, cap;
     void *pending;  /* reserved, being packed, not yet inserted */
     int sealed;
+    const cb_allocator *alloc;
 } cache;
 
 static int same_key(const struct xnn_weights_cache_look_up_key *a, const struct xnn_weights_cache_look_up_key *b)
@@ -43,17 +44,17 @@ static void *reserve_space(void *ctx, size_t n)
 {
     cache *c = ctx;
     if (c->sealed) return NULL;
-    free(c->pending); /* an operator whose creation failed after reserving */
+    cb_aligned_free(c->alloc, c->pending); /* an operator whose creation failed after reserving */
     c->pending = NULL;
     if (c->n == c->cap) {
         const size_t cap = c->cap ? 2 * c->cap : 32;
-        cache_entry *e = realloc(c->entries, cap * sizeof *e);
+        cache_entry *e = cb_realloc(c->alloc, c->entries, cap * sizeof *e);
         if (!e) return NULL;
         c->entries = e;
         c->cap = cap;
     }
     const size_t size = (n + CB_PACK_ALIGN - 1) / CB_PACK_ALIGN * CB_PACK_ALIGN;
-    c->pending = aligned_alloc(CB_PACK_ALIGN, size ? size : CB_PACK_ALIGN);
+    c->pending = cb_aligned_alloc(c->alloc, CB_PACK_ALIGN, size ? size : CB_PACK_ALIGN);
     return c->pending;
 }
 
@@ -81,17 +82,19 @@ static void *offset_to_addr(void *ctx, size_t offset)
 static enum xnn_status delete_cache(void *ctx)
 {
     cache *c = ctx;
-    for (size_t i = 0; i < c->n; i++) free(c->entries[i].data);
-    free(c->entries);
-    free(c->pending);
-    free(c);
+    const cb_allocator *a = c->alloc;
+    for (size_t i = 0; i < c->n; i++) cb_aligned_free(a, c->entries[i].data);
+    cb_free(a, c->entries);
+    cb_aligned_free(a, c->pending);
+    cb_free(a, c);
     return xnn_status_success;
 }
 
-cb_status cb_weights_cache_create(xnn_weights_cache_t *out, cb_error *err)
+cb_status cb_weights_cache_create(const cb_allocator *alloc, xnn_weights_cache_t *out, cb_error *err)
 {
-    cache *c = calloc(1, sizeof *c);
+    cache *c = cb_calloc(alloc, 1, sizeof *c);
     if (!c) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for the weights cache");
+    c->alloc = alloc;
     c->provider = (struct xnn_weights_cache_provider){
         .context = c,
         .look_up = look_up,
@@ -108,7 +111,7 @@ cb_status cb_weights_cache_create(xnn_weights_cache_t *out, cb_error *err)
 void cb_weights_cache_seal(xnn_weights_cache_t handle)
 {
     cache *c = handle->context;
-    free(c->pending);
+    cb_aligned_free(c->alloc, c->pending);
     c->pending = NULL;
     c->sealed = 1;
 }

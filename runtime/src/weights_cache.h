@@ -5,6 +5,7 @@
 
 #include <xnnpack.h>
 
+#include "alloc.h"
 #include "crossbyte.h"
 
 /* A cache provider for xnn_create_fully_connected_nc_* (XNNPACK's
@@ -17,7 +18,10 @@
  * cb_weights_cache_seal. After sealing the cache is read-only: any number of
  * threads may create workspaces at once, and a look-up that misses makes
  * operator creation fail instead of growing the cache. */
-cb_status cb_weights_cache_create(xnn_weights_cache_t *out, cb_error *err);
+/* The packed matrices are allocated from `alloc` (alloc.h), which must
+ * outlive the cache. A failed reservation makes XNNPACK's operator creation
+ * fail with xnn_status_out_of_memory. */
+cb_status cb_weights_cache_create(const cb_allocator *alloc, xnn_weights_cache_t *out, cb_error *err);
 void cb_weights_cache_seal(xnn_weights_cache_t cache);
 void cb_weights_cache_free(xnn_weights_cache_t cache);
 

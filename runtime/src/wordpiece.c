@@ -43,14 +43,15 @@ cb_status cb_wordpiece_init(cb_wordpiece *wp, const cb_tokenizer_spec *spec,
     return CB_OK;
 }
 
-cb_status cb_wordpiece_state_init(cb_wordpiece_state *st, const cb_wordpiece *wp)
+cb_status cb_wordpiece_state_init(cb_wordpiece_state *st, const cb_wordpiece *wp, const cb_allocator *alloc)
 {
     memset(st, 0, sizeof *st);
+    st->alloc = alloc;
     size_t n = wp->max_chars;
-    st->word = malloc(n * 4 + 1);
-    st->bounds = malloc((n + 1) * sizeof *st->bounds);
-    st->hashes = malloc((n + 1) * sizeof *st->hashes);
-    st->pieces = malloc(n * sizeof *st->pieces);
+    st->word = cb_malloc(alloc, n * 4 + 1);
+    st->bounds = cb_malloc(alloc, (n + 1) * sizeof *st->bounds);
+    st->hashes = cb_malloc(alloc, (n + 1) * sizeof *st->hashes);
+    st->pieces = cb_malloc(alloc, n * sizeof *st->pieces);
     if (!st->word || !st->bounds || !st->hashes || !st->pieces) {
         cb_wordpiece_state_release(st);
         return CB_ERR_OUT_OF_MEMORY;
@@ -61,11 +62,11 @@ cb_status cb_wordpiece_state_init(cb_wordpiece_state *st, const cb_wordpiece *wp
 void cb_wordpiece_state_release(cb_wordpiece_state *st)
 {
     if (!st) return;
-    free(st->word);
-    free(st->bounds);
-    free(st->hashes);
-    free(st->pieces);
-    free(st->marks);
+    cb_free(st->alloc, st->word);
+    cb_free(st->alloc, st->bounds);
+    cb_free(st->alloc, st->hashes);
+    cb_free(st->alloc, st->pieces);
+    cb_free(st->alloc, st->marks);
     memset(st, 0, sizeof *st);
 }
 
@@ -220,7 +221,7 @@ static cb_status strip_accents(const cb_wordpiece *wp, cb_wordpiece_state *st, u
         } else {
             if (st->n_marks == st->cap_marks) {
                 size_t cap = st->cap_marks ? st->cap_marks * 2 : 16;
-                cb_mark *p = realloc(st->marks, cap * sizeof *p);
+                cb_mark *p = cb_realloc(st->alloc, st->marks, cap * sizeof *p);
                 if (!p) return CB_ERR_OUT_OF_MEMORY;
                 st->marks = p;
                 st->cap_marks = cap;

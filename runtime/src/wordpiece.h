@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
 #include "crossbyte.h"
 #include "token_sink.h"
 #include "tokenizer.h"
@@ -47,13 +48,14 @@ typedef struct cb_wordpiece_state {
     int32_t *pieces;         /* [max_chars] subword ids of the current word */
     cb_mark *marks;          /* non-starters awaiting canonical reordering */
     size_t n_marks, cap_marks;
+    const cb_allocator *alloc;
 } cb_wordpiece_state;
 
 /* Checks the spec's WordPiece fields and fills wp (vocab is borrowed). */
 cb_status cb_wordpiece_init(cb_wordpiece *wp, const cb_tokenizer_spec *spec,
                             const cb_vocab_map *vocab, cb_error *err);
 
-cb_status cb_wordpiece_state_init(cb_wordpiece_state *st, const cb_wordpiece *wp);
+cb_status cb_wordpiece_state_init(cb_wordpiece_state *st, const cb_wordpiece *wp, const cb_allocator *alloc);
 void cb_wordpiece_state_release(cb_wordpiece_state *st);
 
 /* One code point of raw text (already valid UTF-8 decoded). Tokens of words

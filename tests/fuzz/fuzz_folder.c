@@ -79,7 +79,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         snprintf(f->name, sizeof f->name, "%s", names[i]);
         char *buf;
         cb_error err;
-        if (cb_read_file(path, &buf, &f->size, &err) != CB_OK) {
+        if (cb_read_file(path, NULL, &buf, &f->size, &err) != CB_OK) {
             fprintf(stderr, "fuzz_folder: %s\n", err.message);
             abort();
         }
@@ -127,12 +127,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t image_size = 0;
     cb_error err;
     err.message[0] = '\0';
-    cb_status s = cb_convert_to_memory(g_dir, int8 ? CB_DTYPE_INT8 : CB_DTYPE_F32, &image, &image_size, NULL, &err);
+    cb_status s = cb_convert_to_memory(g_dir, int8 ? CB_DTYPE_INT8 : CB_DTYPE_F32, NULL, &image, &image_size, NULL, &err);
     if (s != CB_OK) {
         if (image != NULL || err.message[0] == '\0') abort(); /* a failure leaves nothing and says why */
         return 0;
     }
     fuzz_load_and_score(image, image_size, NULL);
-    free(image);
+    cb_aligned_free(NULL, image);
     return 0;
 }

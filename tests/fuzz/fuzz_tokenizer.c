@@ -42,8 +42,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         snprintf(dir, sizeof dir, "%s/bert-tiny", fixtures && *fixtures ? fixtures : CB_FIXTURES_DIR);
     }
     cb_error err;
-    if (cb_hf_tokenizer_read(dir, &g_hf, &err) != CB_OK ||
-        cb_tokenizer_create(&g_hf.spec, &g_tok, &err) != CB_OK) {
+    if (cb_hf_tokenizer_read(dir, NULL, &g_hf, &err) != CB_OK ||
+        cb_tokenizer_create(&g_hf.spec, NULL, &g_tok, &err) != CB_OK) {
         fprintf(stderr, "fuzz_tokenizer: %s\n", err.message);
         abort();
     }

@@ -1,4 +1,4 @@
-/* cbm_writer.h: assembling a .cbm image (see runtime/src/cbm_format.h). */
+/* cbm_writer.h: assembling a .cbm image (see runtime/src/model/cbm_format.h). */
 #ifndef CB_CBM_WRITER_H
 #define CB_CBM_WRITER_H
 

@@ -1,4 +1,10 @@
-/* convert.c: Hugging Face folder -> .cbm (cb_convert in crossbyte.h). */
+/* quant/: the converter, built on the runtime (it may call runtime/src's
+ * base/, tokenizer/ and model/; the runtime never calls it): Hugging Face
+ * folders (safetensors, config.json, tokenizer files, sentence-transformers
+ * modules), int8 quantisation of the weights, .cbm writing, and
+ * cb_model_load of a folder (load_folder.c).
+ *
+ * convert.c: Hugging Face folder -> .cbm (cb_convert in crossbyte.h). */
 #include "convert.h"
 
 #include <cjson/cJSON.h>
@@ -114,6 +120,11 @@ cb_status cb_convert_to_memory(const char *hf_dir, cb_dtype dtype, const cb_allo
     return s;
 }
 
+cb_convert_options cb_convert_default_options(void)
+{
+    return (cb_convert_options){ .dtype = CB_DTYPE_F32, .allocator = NULL };
+}
+
 cb_status cb_convert(const char *hf_dir, const char *out_path, cb_dtype dtype, uint64_t sizes[2], cb_error *err)
 {
     const cb_convert_options opts = { .dtype = dtype };
@@ -124,7 +135,7 @@ cb_status cb_convert_with(const char *hf_dir, const char *out_path, const cb_con
                           cb_error *err)
 {
     cb_error_clear(err);
-    const cb_convert_options defaults = { .dtype = CB_DTYPE_F32 };
+    const cb_convert_options defaults = cb_convert_default_options();
     if (!opts) opts = &defaults;
     cb_status s = cb_allocator_check(opts->allocator, "cb_convert", err);
     if (s != CB_OK) return s;

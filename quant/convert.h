@@ -1,5 +1,6 @@
-/* convert.h: a Hugging Face folder to a .cbm image, in memory. The runtime
- * calls this to load a folder directly: one conversion path, not two. */
+/* convert.h: a Hugging Face folder to a .cbm image, in memory. cb_convert
+ * writes the image to a file; cb_model_load (load_folder.c) hands it to the
+ * runtime: one conversion path, not two. */
 #ifndef CB_CONVERT_H
 #define CB_CONVERT_H
 

@@ -14,7 +14,7 @@
  *
  * The same file is built twice (CMakeLists.txt): test_attention against the
  * library, with the tile shape of the build, and test_attention_wasm_tile
- * with runtime/src/attention.c compiled in at the WebAssembly shape.
+ * with runtime/src/nn/attention.c compiled in at the WebAssembly shape.
  *
  * Tolerance: |got - ref| <= 1e-5 * (1 + |ref|). The inputs lie in [-1, 1]
  * (biases in [-0.5, 0.5]), so the scaled scores are O(1) and the context is

@@ -1,5 +1,5 @@
 /* test_prune.c: the last layer computes only the rows the score reads
- * (runtime/src/encoder.c, hidden_states). That must not change a bit: for
+ * (runtime/src/nn/encoder.c, hidden_states). That must not change a bit: for
  * every fixture architecture, in float32 and int8, and for the real trained
  * reranker (whose activations have the outliers random weights lack), the
  * logits of a packed batch with pruning equal those of the full pass. The

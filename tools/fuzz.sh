@@ -16,13 +16,14 @@ mkdir -p "$out"
 ensure_packages fuzz clang-14 libclang-rt-14-dev
 xnnpack=$(tools/deps/xnnpack.sh native | tail -n 1)
 flags=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined
-       -fno-sanitize-recover=undefined -Iruntime/include -Iruntime/src -Iquant -isystem "$xnnpack/include"
+       -fno-sanitize-recover=undefined -Iruntime/include -Iruntime/src -Iruntime/src/base -Iruntime/src/tokenizer
+       -Iruntime/src/model -Iruntime/src/nn -Iquant -isystem "$xnnpack/include"
        -I/usr/include/cjson -DCB_FIXTURES_DIR="\"$PWD/tests/fixtures\"")
 libs=("$xnnpack/lib/libXNNPACK.a" "$xnnpack/lib/libmicrokernels-prod.a" "$xnnpack/lib/libpthreadpool.a"
       "$xnnpack/lib/libcpuinfo.a" -lcjson -lpthread -lm -lstdc++)
 for t in fuzz_tokenizer fuzz_model fuzz_folder; do
   if [ ! -x "$out/$t" ] || [ -n "$(find runtime quant tests/fuzz -newer "$out/$t" -name '*.[ch]' | head -n 1)" ]; then
-    clang-14 "${flags[@]}" tests/fuzz/$t.c runtime/src/*.c quant/*.c "${libs[@]}" -o "$out/$t"
+    clang-14 "${flags[@]}" tests/fuzz/$t.c runtime/src/*.c runtime/src/*/*.c quant/*.c "${libs[@]}" -o "$out/$t"
   fi
 done
 [ -f "$out/bert-tiny.cbm" ] || build/crossbyte convert tests/fixtures/bert-tiny -o "$out/bert-tiny.cbm" >/dev/null

@@ -44,7 +44,17 @@
 extern "C" {
 #endif
 
+/* The version of this header. CMakeLists.txt reads it from here (the one
+ * place it is written); the library's SONAME carries the major number. */
+#define CROSSBYTE_VERSION_MAJOR 0
+#define CROSSBYTE_VERSION_MINOR 1
+#define CROSSBYTE_VERSION_PATCH 0
 #define CROSSBYTE_VERSION "0.1.0"
+
+/* The version of the library actually linked, e.g. "0.1.0": with a shared
+ * library it may differ from the CROSSBYTE_VERSION the caller compiled with.
+ * A static string. */
+const char *cb_version(void);
 
 typedef enum cb_status {
     CB_OK = 0,
@@ -99,6 +109,11 @@ typedef struct cb_allocator {
     void *user;
 } cb_allocator;
 
+/* Option structs: fill them from the cb_*_default_options() functions and
+ * change what you need; they stay correct when a later version adds fields.
+ * A zeroed struct (or NULL) also means the defaults, as it always has: 0 in
+ * any field means "the default", so existing code keeps compiling and
+ * meaning the same. */
 typedef struct cb_load_options {
     int n_threads;        /* threads per call; 0 or 1 = the calling thread only */
     int skip_checksum;    /* 1 = do not verify the .cbm checksum (faster load) */
@@ -107,12 +122,26 @@ typedef struct cb_load_options {
     const cb_allocator *allocator;
 } cb_load_options;
 
-/* `path` is a .cbm file (memory-mapped) or a Hugging Face model folder
- * (config.json, model.safetensors, vocab and tokenizer files), converted in
- * memory on the fly. `opts` may be NULL for defaults. On success *out holds a
- * model to release with cb_model_free; on failure *out is NULL. */
+/* n_threads 1, checksum verified, the C library's allocator. */
+cb_load_options cb_load_default_options(void);
+
+/* Two libraries implement this header. The runtime (libcrossbyte-runtime,
+ * CMake crossbyte::runtime, the wasm build) loads .cbm files and scores; the
+ * converter (libcrossbyte, crossbyte::crossbyte, which includes the runtime)
+ * adds what reads Hugging Face folders: cb_model_load of a folder and the
+ * cb_convert functions, marked [converter] below. */
+
+/* [converter] `path` is a .cbm file (memory-mapped) or a Hugging Face model
+ * folder (config.json, model.safetensors, vocab and tokenizer files),
+ * converted in memory on the fly. `opts` may be NULL for defaults. On success
+ * *out holds a model to release with cb_model_free; on failure *out is NULL. */
 cb_status cb_model_load(const char *path, const cb_load_options *opts,
                         cb_model **out, cb_error *err);
+
+/* A .cbm file, memory-mapped: cb_model_load without the converter. A folder
+ * is CB_ERR_UNSUPPORTED_MODEL (its message names cb_model_load). */
+cb_status cb_model_load_file(const char *path, const cb_load_options *opts,
+                             cb_model **out, cb_error *err);
 
 /* A .cbm file already in memory. `data` must be 64-byte aligned for zero-copy
  * use; otherwise it is copied. When not copied, it is borrowed until
@@ -163,6 +192,11 @@ typedef struct cb_predict_options {
     cb_activation activation; /* CB_ACTIVATION_DEFAULT unless overridden */
 } cb_predict_options;
 
+/* What cb_predict does with NULL options on `model`, spelled out: max_length
+ * = cb_model_max_length(model) (0 when model is NULL: "the model's"),
+ * batch_size 32, the model's default activation. */
+cb_predict_options cb_predict_default_options(const cb_model *model);
+
 /* Scores n_pairs pairs. `scores` holds n_pairs * cb_model_num_labels(model)
  * floats, pair-major, in the caller's order. `opts` may be NULL. */
 cb_status cb_predict(const cb_model *model, const cb_pair *pairs, size_t n_pairs,
@@ -199,6 +233,10 @@ typedef struct cb_embed_options {
                          L2-normalise, -1 = never */
 } cb_embed_options;
 
+/* What cb_embed does with NULL options on `model`: its max_length (0 when
+ * model is NULL), batch_size 32, normalise as the model says. */
+cb_embed_options cb_embed_default_options(const cb_model *model);
+
 /* SentenceTransformer.encode: one vector of cb_model_embedding_size(model)
  * floats per text, text-major, in the caller's order. Each text is encoded
  * alone ([CLS] text [SEP]), truncated to max_length, pooled as the model's
@@ -207,7 +245,7 @@ typedef struct cb_embed_options {
 cb_status cb_embed(const cb_model *model, const char *const *texts, const size_t *text_lens, size_t n_texts,
                    const cb_embed_options *opts, float *out, cb_error *err);
 
-/* ---- conversion ------------------------------------------------------------ */
+/* ---- conversion [converter] ------------------------------------------------ */
 
 typedef enum cb_dtype {
     CB_DTYPE_F32 = 0,
@@ -223,6 +261,9 @@ typedef struct cb_convert_options {
     cb_dtype dtype;
     const cb_allocator *allocator;   /* NULL = the C library */
 } cb_convert_options;
+
+/* float32, the C library's allocator. */
+cb_convert_options cb_convert_default_options(void);
 
 /* cb_convert with options; `opts` may be NULL (float32, the C library). */
 cb_status cb_convert_with(const char *hf_dir, const char *out_path, const cb_convert_options *opts,

@@ -1,4 +1,5 @@
-/* model.c: loading (file, buffer, folder), freeing, accessors, workspaces. */
+/* model.c: the cb_model object: loading a .cbm (file or buffer, or an image
+ * the converter made), freeing, accessors, workspaces. */
 #include "model.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "convert.h"
 #include "error.h"
 #include "tokenizer_meta.h"
 #include "weights_cache.h"
@@ -82,13 +82,6 @@ static cb_status load_image(cb_model *m, const uint8_t *bytes, size_t size, cons
     return s != CB_OK ? s : finish_load(m, opts, err);
 }
 
-static cb_status load_folder(cb_model *m, const char *dir, const cb_load_options *opts, cb_error *err)
-{
-    size_t size;
-    cb_status s = cb_convert_to_memory(dir, CB_DTYPE_F32, m->alloc, &m->owned_image, &size, NULL, err);
-    return s != CB_OK ? s : load_image(m, m->owned_image, size, opts, err);
-}
-
 static cb_status load_mapped(cb_model *m, const char *path, const cb_load_options *opts, cb_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -121,18 +114,41 @@ static cb_status load_mapped(cb_model *m, const char *path, const cb_load_option
     return s;
 }
 
-cb_status cb_model_load(const char *path, const cb_load_options *opts, cb_model **out, cb_error *err)
+cb_status cb_model_load_file(const char *path, const cb_load_options *opts, cb_model **out, cb_error *err)
 {
     cb_error_clear(err);
-    if (!out) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_model_load: out is NULL");
+    if (!out) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_model_load_file: out is NULL");
     *out = NULL;
-    if (!path) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_model_load: path is NULL");
-    cb_model *m = NULL;
-    cb_status s = new_model(opts, "cb_model_load", &m, err);
-    if (s != CB_OK) return s;
+    if (!path) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_model_load_file: path is NULL");
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) s = load_folder(m, path, opts, err);
-    else s = load_mapped(m, path, opts, err);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return cb_fail(err, CB_ERR_UNSUPPORTED_MODEL,
+                       "%s is a folder: the runtime reads .cbm files; Hugging Face folders are converted by "
+                       "cb_model_load or cb_convert (the converter, libcrossbyte)", path);
+    cb_model *m = NULL;
+    cb_status s = new_model(opts, "cb_model_load_file", &m, err);
+    if (s != CB_OK) return s;
+    s = load_mapped(m, path, opts, err);
+    if (s != CB_OK) {
+        cb_model_free(m);
+        return s;
+    }
+    *out = m;
+    return CB_OK;
+}
+
+cb_status cb_model_adopt_image(uint8_t *image, size_t size, const cb_load_options *opts, const char *call,
+                               cb_model **out, cb_error *err)
+{
+    *out = NULL;
+    cb_model *m = NULL;
+    cb_status s = new_model(opts, call, &m, err);
+    if (s != CB_OK) {
+        cb_aligned_free(opts ? cb_allocator_or_libc(opts->allocator) : NULL, image);
+        return s;
+    }
+    m->owned_image = image;
+    s = load_image(m, image, size, opts, err);
     if (s != CB_OK) {
         cb_model_free(m);
         return s;
@@ -305,14 +321,14 @@ void cb_batch_buffers_free(cb_batch_buffers *b)
     memset(b, 0, sizeof *b);
 }
 
-#define DEFAULT_BATCH 32
+
 #define MAX_BATCH 4096
 
 cb_status cb_resolve_batch_size(int requested, size_t *out, cb_error *err)
 {
     if (requested < 0 || requested > MAX_BATCH)
         return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "batch_size %d is out of range (1 to %d, 0 = %d)", requested,
-                       MAX_BATCH, DEFAULT_BATCH);
-    *out = (size_t)(requested ? requested : DEFAULT_BATCH);
+                       MAX_BATCH, CB_DEFAULT_BATCH_SIZE);
+    *out = (size_t)(requested ? requested : CB_DEFAULT_BATCH_SIZE);
     return CB_OK;
 }

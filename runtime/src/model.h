@@ -34,6 +34,14 @@ struct cb_model {
     size_t n_workspaces;          /* made so far; cap_idle >= n_workspaces, so giving one back never allocates */
 };
 
+/* A model over an image in memory that it takes over: `image` was allocated
+ * with cb_aligned_alloc from opts' allocator (the C library's when NULL) and
+ * is freed with it by cb_model_free, or here when loading fails. `call` names
+ * the public function in messages. The converter's cb_model_load uses it for
+ * a folder converted in memory. */
+cb_status cb_model_adopt_image(uint8_t *image, size_t size, const cb_load_options *opts, const char *call,
+                               cb_model **out, cb_error *err);
+
 cb_status cb_model_acquire_workspace(const cb_model *m, cb_workspace **ws, cb_error *err);
 void cb_model_release_workspace(const cb_model *m, cb_workspace *ws);
 
@@ -50,6 +58,8 @@ cb_status cb_batch_buffers_alloc(cb_batch_buffers *b, const cb_allocator *alloc,
                                  cb_error *err);
 void cb_batch_buffers_free(cb_batch_buffers *b);
 
+/* Pairs (or texts) per forward pass when the options say 0. */
+#define CB_DEFAULT_BATCH_SIZE 32
 /* batch_size as the caller asked: 0 = 32, else 1 to 4096. */
 cb_status cb_resolve_batch_size(int requested, size_t *out, cb_error *err);
 

@@ -3,7 +3,7 @@
 // 1), built here from a seeded generator, converted by the native CLI, scored
 // by the WebAssembly build and by the native one. float32 must agree to 1e-6
 // and int8 bit for bit. The 8-column wasm tile once ran past the head when
-// head_dim % 16 was 1..7 (runtime/src/attention.c): head size 20 then differed
+// head_dim % 16 was 1..7 (runtime/src/nn/attention.c): head size 20 then differed
 // by 6e-5.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";

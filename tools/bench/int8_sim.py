@@ -47,7 +47,7 @@ def quantize_weight_rows(w, levels=127):
 
 
 def quantize_activation_rows(x):
-    """Per-row asymmetric 8-bit grid holding 0, as runtime/src/act_quant.c."""
+    """Per-row asymmetric 8-bit grid holding 0, as runtime/src/nn/act_quant.c."""
     lo = x.amin(-1, keepdim=True).clamp(max=0)
     hi = x.amax(-1, keepdim=True).clamp(min=0)
     scale = ((hi - lo) / 255).clamp_min(1e-30)

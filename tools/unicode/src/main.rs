@@ -1,4 +1,4 @@
-//! Writes runtime/src/unicode_tables.c: the Unicode data crossbyte's WordPiece
+//! Writes runtime/src/tokenizer/unicode_tables.c: the Unicode data crossbyte's WordPiece
 //! tokenizer needs, computed by calling exactly the functions that Hugging Face
 //! tokenizers 0.23.x calls (its src/normalizers/bert.rs and
 //! src/pre_tokenizers/bert.rs), so the C code agrees code point by code point,
@@ -259,7 +259,7 @@ fn main() {
     writeln!(o, " *").unwrap();
     writeln!(o, " * Regenerate (from the repository root):").unwrap();
     writeln!(o, " *     CARGO_TARGET_DIR=/tmp/unicode-gen-target cargo run --release \\").unwrap();
-    writeln!(o, " *         --manifest-path tools/unicode/Cargo.toml -- runtime/src/unicode_tables.c").unwrap();
+    writeln!(o, " *         --manifest-path tools/unicode/Cargo.toml -- runtime/src/tokenizer/unicode_tables.c").unwrap();
     writeln!(o, " *").unwrap();
     writeln!(o, " * Computed with the functions Hugging Face tokenizers 0.23.x calls:").unwrap();
     writeln!(o, " *   unicode_categories 0.1.1 (is_other, is_punctuation, is_mark_nonspacing),").unwrap();

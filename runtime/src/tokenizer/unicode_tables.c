@@ -2,7 +2,7 @@
  *
  * Regenerate (from the repository root):
  *     CARGO_TARGET_DIR=/tmp/unicode-gen-target cargo run --release \
- *         --manifest-path tools/unicode/Cargo.toml -- runtime/src/unicode_tables.c
+ *         --manifest-path tools/unicode/Cargo.toml -- runtime/src/tokenizer/unicode_tables.c
  *
  * Computed with the functions Hugging Face tokenizers 0.23.x calls:
  *   unicode_categories 0.1.1 (is_other, is_punctuation, is_mark_nonspacing),

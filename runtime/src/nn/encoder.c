@@ -1,4 +1,9 @@
-/* encoder.c: embeddings, transformer layers and the classification head,
+/* runtime/src/nn/: the neural network on XNNPACK: this file's encoder
+ * (embeddings, layers, heads), linear operators (ops.c), activation
+ * quantisation (act_quant.c), attention (attention.c), the packed-weights
+ * cache, the CPU's int8 kernel family. It may call base/ and model/.
+ *
+ * encoder.c: embeddings, transformer layers and the classification head,
  * one code path for every architecture (differences are in cb_model_config). */
 #include "encoder.h"
 

@@ -1,4 +1,16 @@
-/* crossbyte.c: predict / rank / tokenize: the public API's glue between the
+/* runtime/src/: the runtime, the library an application links to score.
+ * The files at this level are the public API (crossbyte.h) and the cb_model
+ * object; below them, one layer per folder, each calling only the ones above
+ * it in this list:
+ *   base/       errors, the allocator hooks, float16: used by everything;
+ *   tokenizer/  Hugging Face's tokenizers: WordPiece, byte-level BPE, the
+ *               pre-tokenizers and their Unicode tables (calls base/);
+ *   model/      the .cbm format: layout, validation, the model config (base/);
+ *   nn/         the encoder on XNNPACK: linear ops, activation quantisation,
+ *               attention, the weights cache (base/, model/).
+ * Nothing here includes or calls quant/, the converter, which sits on top.
+ *
+ * api.c: predict / rank / tokenize: the public API's glue between the
  * tokenizer, the batcher and the encoder, and sentence-transformers' score
  * activations. */
 #include <math.h>

@@ -1,4 +1,8 @@
-/* error.c: status codes and messages. */
+/* runtime/src/base/: what every layer uses: status codes and messages
+ * (error.c), the per-model allocator hooks (alloc.c), float16 (half.c). It
+ * calls nothing else of crossbyte's.
+ *
+ * error.c: status codes and messages. */
 #include "error.h"
 
 #include <stdarg.h>

@@ -1,4 +1,9 @@
-/* model_file.c: validating a .cbm image (see cbm_format.h, docs/format.md). */
+/* runtime/src/model/: the .cbm file format shared with the converter: the
+ * layout (cbm_format.h), validating an image and finding its tensors (this
+ * file), the architecture config (model_config.c). It may call base/ only;
+ * the cb_model object that uses it is runtime/src/model.c.
+ *
+ * model_file.c: validating a .cbm image (see cbm_format.h, docs/format.md). */
 #include "model_file.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test crossbyte has, after making sure everything is installed and
 # built (tools/setup.sh, a no-op when nothing changed):
-#   1. the Criterion suites of the release build (ctest);
+#   1. the Criterion suites of the release build (ctest), and the install test;
 #   2. the same suites built with AddressSanitizer + UBSan (build-asan/);
 #   3. the wasm wrapper under Node and the web page in Chromium;
 #   4. short fuzz runs; 5. the aarch64 build's suites under qemu.
@@ -23,6 +23,13 @@ export CB_STRESS_SECONDS=${CB_STRESS_SECONDS:-10}
 
 echo "== release build: Criterion suites =="
 ctest --test-dir build --output-on-failure || status=1
+
+# ==== Install and link (issue 16) ===============================================
+# cmake --install into a fresh prefix, then two small applications built
+# against it (pkg-config + the shared library, find_package + the static
+# runtime) must print the CLI's scores (tests/install/check.sh).
+echo "== install: cmake --install, pkg-config and find_package consumers =="
+tests/install/check.sh build || status=1
 
 echo "== AddressSanitizer + UBSan build: Criterion suites =="
 xnnpack=$(tools/deps/xnnpack.sh native | tail -n 1)

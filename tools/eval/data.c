@@ -3,12 +3,13 @@
  * exact length; errors name the file and the line. */
 #include "data.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "json/json_value.h"
 
 static int fail(char *why, size_t cap, const char *fmt, ...)
 {
@@ -118,19 +119,15 @@ static int parse_number(const char *s, double *out)
 
 /* ---- candidates ------------------------------------------------------------- */
 
-/* One text field of a JSON object: a string, or a number written as the
- * shortest text that reads back (ids are numbers in some files). */
-static char *json_text(const cJSON *o, const char *k1, const char *k2, size_t *len)
+/* One text field of a JSON object: a string (its bytes, NULs kept), or a
+ * number as it was written (ids are numbers in some files). */
+static char *json_text(const jv *o, const char *k1, const char *k2, size_t *len)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k1);
-    if (!v && k2) v = cJSON_GetObjectItemCaseSensitive(o, k2);
-    char num[32];
-    const char *s = NULL;
-    if (cJSON_IsString(v)) s = v->valuestring;
-    else if (cJSON_IsNumber(v)) snprintf(num, sizeof num, "%.17g", v->valuedouble), s = num;
-    if (!s) return NULL;
-    *len = strlen(s);
-    return copy(s, *len);
+    const jv *v = jget(o, k1);
+    if (!v && k2) v = jget(o, k2);
+    if (!v || (v->type != J_STR && v->type != J_NUM)) return NULL;
+    *len = v->str_len;
+    return copy(v->str, v->str_len);
 }
 
 static int read_jsonl(const char *path, char *buf, int pairs, eval_items *out, char *why, size_t cap)
@@ -140,28 +137,31 @@ static int read_jsonl(const char *path, char *buf, int pairs, eval_items *out, c
     while ((line = next_line(&cur))) {
         lineno++;
         if (!*line) continue;
-        cJSON *o = cJSON_Parse(line);
-        if (!cJSON_IsObject(o)) {
-            cJSON_Delete(o);
+        jv o;
+        char bad[128];
+        if (!jv_parse(line, strlen(line), &o, bad, sizeof bad))
+            return fail(why, cap, "%s line %ld: not JSON: %s", path, lineno, bad);
+        if (o.type != J_OBJ) {
+            jfree(&o);
             return fail(why, cap, "%s line %ld: not a JSON object", path, lineno);
         }
         eval_item *e = push(out);
         size_t l;
         int ok = e != NULL;
         if (ok && !pairs) {
-            e->qid = json_text(o, "qid", NULL, &l);
-            e->pid = json_text(o, "pid", "docid", &l);
+            e->qid = json_text(&o, "qid", NULL, &l);
+            e->pid = json_text(&o, "pid", "docid", &l);
             if (!e->qid || !e->pid) ok = 0;
         }
         if (ok) {
-            e->a = json_text(o, pairs ? "a" : "query", pairs ? "sentence1" : "a", &e->a_len);
-            e->b = json_text(o, pairs ? "b" : "passage", pairs ? "sentence2" : "b", &e->b_len);
-            const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, "score");
-            if (cJSON_IsNumber(s)) e->score = s->valuedouble, e->has_score = 1;
-            else if (s && !cJSON_IsNull(s)) ok = -1;
-            if (pairs) e->gold = json_text(o, "label", "score", &l);
+            e->a = json_text(&o, pairs ? "a" : "query", pairs ? "sentence1" : "a", &e->a_len);
+            e->b = json_text(&o, pairs ? "b" : "passage", pairs ? "sentence2" : "b", &e->b_len);
+            const jv *s = jget(&o, "score");
+            if (s && s->type == J_NUM) e->score = s->num, e->has_score = 1;
+            else if (s && s->type != J_NULL) ok = -1;
+            if (pairs) e->gold = json_text(&o, "label", "score", &l);
         }
-        cJSON_Delete(o);
+        jfree(&o);
         if (ok == -1) return fail(why, cap, "%s line %ld: \"score\" is not a number", path, lineno);
         if (!ok || (pairs && (!e->a || !e->b || !e->gold)))
             return fail(why, cap, "%s line %ld: missing %s", path, lineno,

@@ -31,6 +31,10 @@ ctest --test-dir build --output-on-failure || status=1
 echo "== install: cmake --install, pkg-config and find_package consumers =="
 tests/install/check.sh build || status=1
 
+# ==== Generated sources (issue 16) ==============================================
+echo "== generated sources: the Unicode tables =="
+tools/unicode/check.sh || status=1
+
 echo "== AddressSanitizer + UBSan build: Criterion suites =="
 xnnpack=$(tools/deps/xnnpack.sh native | tail -n 1)
 models=$(tools/deps/models.sh | tail -n 1)

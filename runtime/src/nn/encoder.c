@@ -364,7 +364,7 @@ static void gather_first_rows(float *x, const cb_batch *b, size_t H)
  * the work; 2 layers: -40 %). Every kept row goes through the same operations
  * as in the full pass (attention and activation quantisation are per row), so
  * scores keep their bits (tests/test_prune.c). */
-static cb_status hidden_states(cb_workspace *ws, const cb_batch *b, int first_rows_only, float **out,
+static cb_status hidden_states(cb_workspace *ws, const cb_batch *b, int first_rows_only, int n_layers, float **out,
                                cb_error *err)
 {
     const cb_model_config *c = ws->c;
@@ -386,7 +386,7 @@ static cb_status hidden_states(cb_workspace *ws, const cb_batch *b, int first_ro
         .scale = 1.0f / sqrtf((float)(c->hidden_size / c->num_heads) * (float)(1 + c->rel_c2p + c->rel_p2c)),
         .max_rel = c->max_relative_positions,
     };
-    for (int i = 0; i < c->num_layers; i++) {
+    for (int i = 0; i < n_layers; i++) {
         const cb_layer_weights *l = &ws->w->layers[i];
         cb_linear_op *o = &ws->ops[i * OPS_PER_LAYER];
         if ((s = cb_linear_run(&o[OP_QKV], &ws->q_hidden, x, ws->qkv, rows, ws->pool, err))) return s;
@@ -421,7 +421,7 @@ static cb_status hidden_states(cb_workspace *ws, const cb_batch *b, int first_ro
 cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits, cb_error *err)
 {
     float *x;
-    cb_status s = hidden_states(ws, b, ws->prune_last_layer, &x, err);
+    cb_status s = hidden_states(ws, b, ws->prune_last_layer, ws->c->num_layers, &x, err);
     if (s != CB_OK) return s;
     if (!ws->prune_last_layer) gather_first_rows(x, b, (size_t)ws->c->hidden_size);
     head(ws, b, x, logits);
@@ -463,7 +463,7 @@ cb_status cb_encoder_embed(cb_workspace *ws, const cb_batch *b, int normalize, f
     const cb_pooling pooling = ws->c->pooling;
     const int first_rows = pooling == CB_POOL_CLS && ws->prune_last_layer;
     float *x;
-    cb_status s = hidden_states(ws, b, first_rows, &x, err);
+    cb_status s = hidden_states(ws, b, first_rows, ws->c->num_layers, &x, err);
     if (s != CB_OK) return s;
     const size_t H = (size_t)ws->c->hidden_size;
     for (size_t p = 0; p < b->n_pairs; p++) {
@@ -471,5 +471,16 @@ cb_status cb_encoder_embed(cb_workspace *ws, const cb_batch *b, int normalize, f
         pool(pooling, x + (first_rows ? p : b->offsets[p]) * H, (size_t)b->lengths[p], H, v);
         if (normalize) l2_normalize(v, H);
     }
+    return CB_OK;
+}
+
+cb_status cb_encoder_layer_output(cb_workspace *ws, const cb_batch *b, int layers, float *out, cb_error *err)
+{
+    if (layers < 0 || layers > ws->c->num_layers)
+        return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "layer %d: the model has %d layers", layers, ws->c->num_layers);
+    float *x;
+    cb_status s = hidden_states(ws, b, 0, layers, &x, err);
+    if (s != CB_OK) return s;
+    memcpy(out, x, b->n_tokens * (size_t)ws->c->hidden_size * sizeof *out);
     return CB_OK;
 }

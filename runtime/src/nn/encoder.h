@@ -75,4 +75,10 @@ cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits,
  * when `normalize`. */
 cb_status cb_encoder_embed(cb_workspace *ws, const cb_batch *b, int normalize, float *out, cb_error *err);
 
+/* Every token's hidden state after the first `layers` layers (0: the output of
+ * the embeddings' LayerNorm, as Hugging Face's hidden_states[0]), [n_tokens,
+ * hidden] floats. Not on the scoring path: the tests compare each layer with
+ * Hugging Face's, so that a difference is found in the layer that makes it. */
+cb_status cb_encoder_layer_output(cb_workspace *ws, const cb_batch *b, int layers, float *out, cb_error *err);
+
 #endif

@@ -90,24 +90,68 @@ function loadCore(wasmUrl) {
   return corePromise;
 }
 
-async function sourceBytes(source) {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  if (typeof Blob === "function" && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
+// Models fetched over http(s) are kept here (the Cache API, where there is
+// one: browsers, their workers) so a page loads them again without the network.
+const MODEL_CACHE = "crossbyte-models-v1";
+
+async function modelCache(url, options) {
+  if (options.cache === false || !/^https?:$/.test(url.protocol) || typeof globalThis.caches !== "object") return null;
+  try {
+    return await globalThis.caches.open(MODEL_CACHE);
+  } catch {
+    return null; // e.g. storage disabled: load without caching
+  }
+}
+
+/**
+ * The model's bytes, and for a URL with the cache on what to do once it is
+ * known whether they load: keep (store a fresh download) or evict (drop a
+ * cached copy), so the cache only ever holds a file that loaded.
+ */
+async function readSource(source, options) {
+  if (source instanceof Uint8Array) return { bytes: source };
+  if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source) };
+  if (ArrayBuffer.isView(source)) return { bytes: new Uint8Array(source.buffer, source.byteOffset, source.byteLength) };
+  if (typeof Blob === "function" && source instanceof Blob) return { bytes: new Uint8Array(await source.arrayBuffer()) };
   let url = null;
   if (source instanceof URL) url = source;
   else if (typeof source === "string") {
     if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(source) && !/^[a-zA-Z]:[\\/]/.test(source)) url = new URL(source);
-    else if (isNode) return new Uint8Array(await readNodeFile(source));
+    else if (isNode) return { bytes: new Uint8Array(await readNodeFile(source)) };
     else url = new URL(source, globalThis.location?.href);
   } else {
     throw new TypeError("crossbyte: CrossEncoder.load needs a URL, an ArrayBuffer, a Uint8Array or (in Node) a file path");
   }
-  if (isNode && url.protocol === "file:") return new Uint8Array(await readNodeFile(url));
+  if (isNode && url.protocol === "file:") return { bytes: new Uint8Array(await readNodeFile(url)) };
+  const store = await modelCache(url, options);
+  const hit = await store?.match(url.href);
+  if (hit) return { bytes: new Uint8Array(await hit.arrayBuffer()), evict: () => store.delete(url.href) };
   const response = await fetch(url);
   if (!response.ok) throw new Error(`crossbyte: cannot fetch ${url}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const keep = store && (() => store.put(url.href, new Response(bytes, { headers: { "content-type": "application/octet-stream" } })));
+  return { bytes, keep };
+}
+
+async function checkSha256(bytes, want) {
+  if (typeof want !== "string" || !/^[0-9a-fA-F]{64}$/.test(want)) throw new TypeError("crossbyte: sha256 must be 64 hex digits");
+  if (!globalThis.crypto?.subtle) throw new Error("crossbyte: sha256 needs crypto.subtle (a secure context: https or localhost)");
+  const digest = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes));
+  const got = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (got !== want.toLowerCase()) {
+    throw Object.assign(new Error(`crossbyte: the model's SHA-256 is ${got}, expected ${want.toLowerCase()}`), { code: MODEL_FORMAT });
+  }
+}
+
+/**
+ * Removes models cached by load: the one fetched from `url`, or all of them.
+ * Resolves to whether anything was removed (false where there is no Cache API).
+ */
+export async function clearCache(url) {
+  if (typeof globalThis.caches !== "object") return false;
+  if (url === undefined) return globalThis.caches.delete(MODEL_CACHE);
+  const store = await globalThis.caches.open(MODEL_CACHE);
+  return store.delete(new URL(url, globalThis.location?.href).href);
 }
 
 const encoder = new TextEncoder();
@@ -138,6 +182,40 @@ function activationOf(opts) {
   return a;
 }
 
+// The checks below are shared by the synchronous classes and the worker ones,
+// which run them before sending anything: the same errors, in the same order.
+
+/** The texts of [a, b] pairs, flattened. */
+function pairTexts(pairs, method) {
+  if (!Array.isArray(pairs)) throw new TypeError(`crossbyte: ${method} needs an array of [text a, text b] pairs`);
+  const texts = [];
+  pairs.forEach((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2) throw new TypeError(`crossbyte: pair ${i} must be [text a, text b]`);
+    texts.push(checkText(p[0], `pair ${i} text a`), checkText(p[1], `pair ${i} text b`));
+  });
+  return texts;
+}
+
+function scoreOptions(options) {
+  return {
+    maxLength: checkLength(options.maxLength),
+    batchSize: checkInt(options.batchSize, "batchSize"),
+    activation: activationOf(options),
+  };
+}
+
+/** rank's arguments; returns how many results to keep. */
+function checkRank(query, docs, options) {
+  checkText(query, "query");
+  if (!Array.isArray(docs)) throw new TypeError("crossbyte: rank needs an array of documents");
+  docs.forEach((d, i) => checkText(d, `document ${i}`));
+  checkLength(options.maxLength);
+  checkInt(options.batchSize, "batchSize");
+  const topK = options.topK === undefined || options.topK === null ? docs.length : checkInt(options.topK, "topK");
+  activationOf(options);
+  return topK;
+}
+
 // ---- shared by CrossEncoder and SentenceEncoder --------------------------------
 
 function coreError(core) {
@@ -147,18 +225,26 @@ function coreError(core) {
   return e;
 }
 
-// CB_ERR_WRONG_MODEL_KIND in crossbyte.h
-const WRONG_MODEL_KIND = 14;
+// cb_status values in crossbyte.h
+const MODEL_FORMAT = 4, WRONG_MODEL_KIND = 14;
 
 /** The wasm core and a model handle for a .cbm source; `bi` says which kind the caller needs. */
 async function loadModel(source, options, bi) {
-  const [core, bytes] = await Promise.all([loadCore(options.wasmUrl), sourceBytes(source)]);
-  const image = core._cbw_image_alloc(bytes.length);
-  if (!image) throw coreError(core);
-  core.HEAPU8.set(bytes, image);
-  // cbw_load owns the image from here on, on success and on failure.
-  const handle = core._cbw_load(image, bytes.length, options.skipChecksum ? 1 : 0);
-  if (!handle) throw coreError(core);
+  const [core, { bytes, keep, evict }] = await Promise.all([loadCore(options.wasmUrl), readSource(source, options)]);
+  let handle = 0;
+  try {
+    if (options.sha256 !== undefined) await checkSha256(bytes, options.sha256);
+    const image = core._cbw_image_alloc(bytes.length);
+    if (!image) throw coreError(core);
+    core.HEAPU8.set(bytes, image);
+    // cbw_load owns the image from here on, on success and on failure.
+    handle = core._cbw_load(image, bytes.length, options.skipChecksum ? 1 : 0);
+    if (!handle) throw coreError(core);
+  } catch (e) {
+    await evict?.();
+    throw e;
+  }
+  await keep?.().catch(() => {}); // no room to cache it: the model is loaded all the same
   if ((core._cbw_embedding_size(handle) > 0) !== bi) {
     const arch = core.UTF8ToString(core._cbw_architecture(handle));
     core._cbw_free(handle);
@@ -229,6 +315,8 @@ export class CrossEncoder {
     return new CrossEncoder(core, handle);
   }
 
+  static clearCache = clearCache;
+
   /** The labels (id2label), in score order. */
   get labels() {
     return this.#labels;
@@ -253,14 +341,8 @@ export class CrossEncoder {
    */
   predict(pairs, options = {}) {
     const core = this.#live();
-    if (!Array.isArray(pairs)) throw new TypeError("crossbyte: predict needs an array of [text a, text b] pairs");
-    const texts = [];
-    pairs.forEach((p, i) => {
-      if (!Array.isArray(p) || p.length !== 2) throw new TypeError(`crossbyte: pair ${i} must be [text a, text b]`);
-      texts.push(checkText(p[0], `pair ${i} text a`), checkText(p[1], `pair ${i} text b`));
-    });
-    const maxLength = checkLength(options.maxLength), batchSize = checkInt(options.batchSize, "batchSize");
-    const activation = activationOf(options);
+    const texts = pairTexts(pairs, "predict");
+    const { maxLength, batchSize, activation } = scoreOptions(options);
     const n = pairs.length, L = this.#labels.length;
     if (n === 0) return [];
     return this.#withTexts(texts, (text, spans) => {
@@ -283,12 +365,8 @@ export class CrossEncoder {
    */
   rank(query, docs, options = {}) {
     const core = this.#live();
-    checkText(query, "query");
-    if (!Array.isArray(docs)) throw new TypeError("crossbyte: rank needs an array of documents");
-    docs.forEach((d, i) => checkText(d, `document ${i}`));
-    const maxLength = checkLength(options.maxLength), batchSize = checkInt(options.batchSize, "batchSize");
-    const topK = options.topK === undefined || options.topK === null ? docs.length : checkInt(options.topK, "topK");
-    const activation = activationOf(options);
+    const topK = checkRank(query, docs, options);
+    const { maxLength, batchSize, activation } = scoreOptions(options);
     const n = docs.length;
     return this.#withTexts([query, ...docs], (text, spans) => {
       const ids = core._malloc(Math.max(1, n) * 4), scores = core._malloc(Math.max(1, n) * 4);
@@ -347,6 +425,18 @@ export class CrossEncoder {
 
 const NORMALIZE = { undefined: 0, null: 0, true: 1, false: -1 };
 
+/** encode's arguments: one string or a list of them, and the options as cbw_embed takes them. */
+function checkEncode(texts, options) {
+  const single = typeof texts === "string";
+  const list = single ? [texts] : texts;
+  if (!Array.isArray(list)) throw new TypeError("crossbyte: encode needs a string or an array of strings");
+  list.forEach((t, i) => checkText(t, `text ${i}`));
+  const maxLength = checkLength(options.maxLength), batchSize = checkInt(options.batchSize, "batchSize");
+  const normalize = NORMALIZE[options.normalize];
+  if (normalize === undefined) throw new TypeError("crossbyte: normalize must be true, false or omitted");
+  return { single, list, maxLength, batchSize, normalize };
+}
+
 function asVectors(x, what) {
   if (x instanceof Float32Array || (Array.isArray(x) && typeof x[0] === "number")) return [x, true];
   if (Array.isArray(x) && x.every((v) => v instanceof Float32Array || Array.isArray(v))) return [x, false];
@@ -388,6 +478,8 @@ export class SentenceEncoder {
     return new SentenceEncoder(core, handle);
   }
 
+  static clearCache = clearCache;
+
   #live() {
     if (!this.#handle) throw new Error("crossbyte: this SentenceEncoder was disposed");
     return this.#core;
@@ -399,13 +491,7 @@ export class SentenceEncoder {
    */
   encode(texts, options = {}) {
     const core = this.#live();
-    const single = typeof texts === "string";
-    const list = single ? [texts] : texts;
-    if (!Array.isArray(list)) throw new TypeError("crossbyte: encode needs a string or an array of strings");
-    list.forEach((t, i) => checkText(t, `text ${i}`));
-    const maxLength = checkLength(options.maxLength), batchSize = checkInt(options.batchSize, "batchSize");
-    const normalize = NORMALIZE[options.normalize];
-    if (normalize === undefined) throw new TypeError("crossbyte: normalize must be true, false or omitted");
+    const { single, list, maxLength, batchSize, normalize } = checkEncode(texts, options);
     const n = list.length, d = this.dimension;
     if (n === 0) return [];
     const out = withTexts(core, list, (text, spans) => {

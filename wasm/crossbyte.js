@@ -9,6 +9,8 @@
 //   const se = await SentenceEncoder.load("all-MiniLM-L6-v2.cbm");
 //   const [q, p] = se.encode(["query", "passage"]);       // Float32Array each
 //   se.similarity(q, p);                                  // cosine
+//   const w = await CrossEncoder.load(url, { worker: true });   // off the main thread:
+//   await w.rank("query", docs, { signal, onProgress });  // the same methods, as Promises
 //
 // The wrapper only moves texts and numbers across the boundary: tokenizing,
 // batching, the encoder, activations, ranking and every error message are the
@@ -311,6 +313,7 @@ export class CrossEncoder {
    * Uint8Array, a Blob, or in Node a file path.
    */
   static async load(source, options = {}) {
+    if (options.worker) return new CrossEncoderWorker(...(await startWorker("CrossEncoder", source, options)));
     const { core, handle } = await loadModel(source, options, false);
     return new CrossEncoder(core, handle);
   }
@@ -474,6 +477,7 @@ export class SentenceEncoder {
 
   /** Loads a bi-encoder .cbm (crossbyte convert of a sentence-transformers folder). */
   static async load(source, options = {}) {
+    if (options.worker) return new SentenceEncoderWorker(...(await startWorker("SentenceEncoder", source, options)));
     const { core, handle } = await loadModel(source, options, true);
     return new SentenceEncoder(core, handle);
   }
@@ -539,6 +543,264 @@ export class SentenceEncoder {
   dispose() {
     if (this.#handle) this.#core._cbw_free(this.#handle);
     this.#handle = 0;
+  }
+}
+
+// ---- worker mode: load(src, { worker: true }) ----------------------------------
+// The model lives in a Web Worker (browsers) or a worker_threads Worker (Node)
+// running crossbyte-worker.js; every method returns a Promise. Long calls are
+// sent one batch at a time, so the caller sees progress after each batch and an
+// abort stops the call between two batches.
+
+const BATCH = 32; // the C library's batch size when batchSize is omitted
+
+function abortError(signal) {
+  return signal.reason ?? new DOMException("crossbyte: the call was aborted", "AbortError");
+}
+
+// Errors cross the thread as plain data (structured clone drops `code`).
+function fromWire({ name, message, code }) {
+  const Kind = { TypeError, RangeError }[name] ?? Error;
+  const e = new Kind(message);
+  if (e.name !== name) e.name = name;
+  if (code !== undefined) e.code = code;
+  return e;
+}
+
+/** One worker holding one model: requests and their answers, matched by id. */
+class Remote {
+  #worker;
+  #pending = new Map();
+  #next = 1;
+  #closed = null;   // the Error every call gets once the worker is gone
+  #tail = Promise.resolve();
+
+  constructor(worker, name) {
+    this.#worker = worker;
+    this.name = name;
+  }
+
+  /** Starts the worker and waits for it to say it listens. */
+  static async start(name) {
+    const url = new URL("./crossbyte-worker.js", import.meta.url);
+    const worker = isNode ? new (await import("node:worker_threads")).Worker(url) : new Worker(url, { type: "module" });
+    const remote = new Remote(worker, name);
+    await new Promise((ready, fail) => {
+      const onMessage = (data) => (data?.ready ? ready() : remote.#answer(data));
+      const onError = (e) => {
+        const error = new Error(`crossbyte: the ${name} worker failed: ${e?.message ?? e}`);
+        fail(error);
+        remote.#shut(error);
+      };
+      if (isNode) {
+        worker.on("message", onMessage).on("error", onError);
+        worker.on("exit", () => remote.#shut(new Error(`crossbyte: the ${name} worker exited`)));
+      } else {
+        worker.onmessage = (e) => onMessage(e.data);
+        worker.onerror = (e) => (e.preventDefault(), onError(e));
+      }
+    });
+    worker.unref?.(); // an idle Node worker does not keep the process alive
+    return remote;
+  }
+
+  #answer({ id, value, error }) {
+    const call = this.#pending.get(id);
+    if (!call) return;
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#worker.unref?.();
+    if (error) call.reject(fromWire(error));
+    else call.resolve(value);
+  }
+
+  #shut(error) {
+    this.#closed ??= error;
+    for (const call of this.#pending.values()) call.reject(this.#closed);
+    this.#pending.clear();
+  }
+
+  /** One request; `transfer` lists buffers to move rather than copy. */
+  call(method, args, transfer = []) {
+    if (this.#closed) return Promise.reject(this.#closed);
+    return new Promise((resolve, reject) => {
+      const id = this.#next++;
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.ref?.(); // a pending answer keeps Node running
+      this.#worker.postMessage({ id, method, args }, transfer);
+    });
+  }
+
+  /**
+   * Runs `job` after the calls queued before it, so one call's batches are not
+   * interleaved with another's. The returned promise rejects as soon as
+   * `signal` aborts; the job itself stops before its next batch.
+   */
+  queue(signal, job) {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const done = this.#tail.then(job);
+    this.#tail = done.catch(() => {});
+    if (!signal) return done;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(abortError(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+      done.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+
+  /**
+   * `method` over `items` in slices of `size` (one forward pass each): resolves
+   * to the per-slice results. `args(slice)` makes a slice's arguments.
+   */
+  inBatches(method, items, size, args, { signal, onProgress } = {}) {
+    return this.queue(signal, async () => {
+      const parts = [];
+      let start = 0;
+      do { // once even for no items: the worker checks the options
+        if (signal?.aborted) throw abortError(signal);
+        const slice = items.slice(start, start + size);
+        try {
+          parts.push(await this.call(method, args(slice)));
+        } catch (e) {
+          // The C library names a failing pair or text by its index in the
+          // call ("pair 3: ..."); a batch is a call of its own, so the index
+          // is given back in the caller's numbering.
+          if (start > 0) e.message = e.message.replace(/^(pair|text) (\d+):/, (_, what, i) => `${what} ${Number(i) + start}:`);
+          throw e;
+        }
+        start += slice.length;
+        if (items.length > 0) onProgress?.(start, items.length);
+      } while (start < items.length);
+      return parts;
+    });
+  }
+
+  /** Ends the worker; calls in flight and later ones reject. */
+  close() {
+    if (this.#closed) return;
+    this.#shut(new Error(`crossbyte: this ${this.name} was disposed`));
+    this.#worker.terminate();
+  }
+}
+
+/** The model's source as the worker can take it: bytes are transferred, not copied. */
+async function forWorker(source) {
+  if (typeof Blob === "function" && source instanceof Blob) source = await source.arrayBuffer();
+  if (source instanceof ArrayBuffer) return [source, [source]];
+  if (ArrayBuffer.isView(source)) {
+    const whole = source.byteOffset === 0 && source.byteLength === source.buffer.byteLength && source.buffer instanceof ArrayBuffer;
+    // A view of part of a buffer (e.g. Node's pooled Buffers) is copied: the
+    // rest of the buffer is not the caller's to give away.
+    const bytes = whole ? source : new Uint8Array(source.buffer, source.byteOffset, source.byteLength).slice();
+    return [bytes, [bytes.buffer]];
+  }
+  // A relative URL means the page's, not the worker script's.
+  if (source instanceof URL) return [source.href, []];
+  if (typeof source === "string" && !isNode) return [new URL(source, globalThis.location?.href).href, []];
+  return [source, []];
+}
+
+/** A worker with the model loaded: [remote, what the model says about itself]. */
+async function startWorker(name, source, options) {
+  const { worker, ...rest } = options;
+  if (rest.wasmUrl !== undefined) rest.wasmUrl = new URL(rest.wasmUrl, isNode ? undefined : globalThis.location?.href).href;
+  const [src, transfer] = await forWorker(source);
+  const remote = await Remote.start(name);
+  try {
+    return [remote, await remote.call("load", [name, src, rest], transfer)];
+  } catch (e) {
+    remote.close();
+    throw e;
+  }
+}
+
+function splitOptions(options) {
+  const { signal, onProgress, ...rest } = options;
+  return [rest, { signal, onProgress }];
+}
+
+/** CrossEncoder.load(src, { worker: true }): a CrossEncoder in a worker; every method returns a Promise. */
+export class CrossEncoderWorker {
+  #remote;
+  #labels;
+
+  /** @private use CrossEncoder.load(src, { worker: true }) */
+  constructor(remote, { labels, ...info }) {
+    this.#remote = remote;
+    this.#labels = Object.freeze(labels);
+    Object.assign(this, info);
+    Object.freeze(this);
+  }
+
+  get labels() {
+    return this.#labels;
+  }
+
+  /** CrossEncoder.predict; options also take signal (AbortSignal) and onProgress(done, total). */
+  async predict(pairs, options = {}) {
+    pairTexts(pairs, "predict");
+    const { batchSize } = scoreOptions(options);
+    const [opts, control] = splitOptions(options);
+    const parts = await this.#remote.inBatches("predict", pairs, batchSize || BATCH, (slice) => [slice, opts], control);
+    return parts.flat();
+  }
+
+  /** CrossEncoder.rank; options also take signal and onProgress. */
+  async rank(query, docs, options = {}) {
+    const topK = checkRank(query, docs, options);
+    const size = options.batchSize || BATCH;
+    const [{ topK: _kept, returnDocuments, ...opts }, control] = splitOptions(options); // the worker ranks all of each batch
+    const parts = await this.#remote.inBatches("rank", docs, size, (slice) => [query, slice, opts], control);
+    // Each batch comes back ranked on its own; merged in cb_rank's order:
+    // best first, ties in document order.
+    const ranked = parts.flatMap((part, k) => part.map((r) => ({ corpusId: r.corpusId + k * size, score: r.score })));
+    ranked.sort((x, y) => y.score - x.score || x.corpusId - y.corpusId);
+    const out = ranked.slice(0, topK);
+    if (returnDocuments) for (const r of out) r.text = docs[r.corpusId];
+    return out;
+  }
+
+  tokenize(pairs, options = {}) {
+    const [opts, { signal }] = splitOptions(options);
+    return this.#remote.queue(signal, () => this.#remote.call("tokenize", [pairs, opts]));
+  }
+
+  /** Ends the worker: calls in flight and later ones reject. */
+  dispose() {
+    this.#remote.close();
+  }
+}
+
+/** SentenceEncoder.load(src, { worker: true }): a SentenceEncoder in a worker; every method returns a Promise. */
+export class SentenceEncoderWorker {
+  #remote;
+
+  /** @private use SentenceEncoder.load(src, { worker: true }) */
+  constructor(remote, info) {
+    this.#remote = remote;
+    Object.assign(this, info);
+    Object.freeze(this);
+  }
+
+  /** SentenceEncoder.encode; options also take signal and onProgress. */
+  async encode(texts, options = {}) {
+    const { single, list, batchSize } = checkEncode(texts, options);
+    const [opts, control] = splitOptions(options);
+    const parts = await this.#remote.inBatches("encode", list, batchSize || BATCH, (slice) => [slice, opts], control);
+    const out = parts.flat();
+    return single ? out[0] : out;
+  }
+
+  similarity(a, b) {
+    return this.#remote.queue(null, () => this.#remote.call("similarity", [a, b]));
+  }
+
+  tokenize(texts, options = {}) {
+    const [opts, { signal }] = splitOptions(options);
+    return this.#remote.queue(signal, () => this.#remote.call("tokenize", [texts, opts]));
+  }
+
+  dispose() {
+    this.#remote.close();
   }
 }
 

@@ -588,7 +588,8 @@ class Remote {
     await new Promise((ready, fail) => {
       const onMessage = (data) => (data?.ready ? ready() : remote.#answer(data));
       const onError = (e) => {
-        const error = new Error(`crossbyte: the ${name} worker failed: ${e?.message ?? e}`);
+        // A script that does not load gives a bare Event, without a message.
+        const error = new Error(`crossbyte: the ${name} worker failed: ${e?.message || "its script did not load"}`);
         fail(error);
         remote.#shut(error);
       };

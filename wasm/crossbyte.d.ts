@@ -11,7 +11,27 @@ export interface LoadOptions {
   skipChecksum?: boolean;
   /** Where crossbyte-core.wasm lives when it is not next to the module (dist/). */
   wasmUrl?: string | URL;
+  /**
+   * The file's SHA-256 (64 hex digits), checked with crypto.subtle before the
+   * model is used: a mismatch throws (code 4) and evicts a cached copy.
+   */
+  sha256?: string;
+  /** false: neither read nor store the Cache API copy of a model fetched by URL (default true). */
+  cache?: boolean;
+  /** Run the model in a worker (load resolves to a CrossEncoderWorker / SentenceEncoderWorker). */
+  worker?: boolean;
 }
+
+/** What a worker call takes besides its usual options. */
+export interface WorkerCallOptions {
+  /** Aborting rejects the call with an AbortError; the worker runs none of its remaining batches. */
+  signal?: AbortSignal;
+  /** Called after each batch with the items done so far and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Removes the models load cached from `url`, or all of them; resolves to whether anything was removed. */
+export function clearCache(url?: string | URL): Promise<boolean>;
 
 export interface PredictOptions {
   /** Tokens per pair including specials; default: the model's. */
@@ -49,20 +69,8 @@ export interface CrossbyteError extends Error {
   code?: number;
 }
 
-/** True when this JavaScript engine runs WebAssembly with 128-bit SIMD (crossbyte needs it). */
-export function simdSupported(): boolean;
-
-export class CrossEncoder {
-  private constructor();
-  /** Loads a .cbm model: a URL, bytes, a Blob, or in Node a file path. */
-  static load(source: string | URL | ArrayBuffer | ArrayBufferView | Blob, options?: LoadOptions): Promise<CrossEncoder>;
-  /** One number per pair (one label) or one array per pair (several labels). */
-  predict(pairs: Pair[], options?: PredictOptions): number[] | number[][];
-  /** Best first; ties keep document order. The model must have one label. */
-  rank(query: string, docs: string[], options?: RankOptions): Ranked[];
-  tokenize(pairs: Pair[], options?: { maxLength?: number }): Tokens[];
-  /** id2label, in score order. */
-  readonly labels: readonly string[];
+/** What a model says about itself. */
+export interface ModelInfo {
   /** e.g. "BertForSequenceClassification". */
   readonly architecture: string;
   /** "f32" or "int8". */
@@ -71,6 +79,46 @@ export class CrossEncoder {
   readonly maxLength: number;
   /** Largest accepted maxLength. */
   readonly maxPositions: number;
+}
+
+export interface CrossEncoderInfo extends ModelInfo {
+  /** id2label, in score order. */
+  readonly labels: readonly string[];
+}
+
+export interface SentenceEncoderInfo extends ModelInfo {
+  /** Width of each vector. */
+  readonly dimension: number;
+  /** "cls", "mean", "max" or "mean_sqrt_len". */
+  readonly pooling: string;
+}
+
+// The classes below have these properties (declaration merging).
+export interface CrossEncoder extends CrossEncoderInfo {}
+export interface CrossEncoderWorker extends CrossEncoderInfo {}
+export interface SentenceEncoder extends SentenceEncoderInfo {}
+export interface SentenceEncoderWorker extends SentenceEncoderInfo {}
+
+/** True when this JavaScript engine runs WebAssembly with 128-bit SIMD (crossbyte needs it). */
+export function simdSupported(): boolean;
+
+export type ModelSource = string | URL | ArrayBuffer | ArrayBufferView | Blob;
+
+export class CrossEncoder {
+  private constructor();
+  /**
+   * Loads a .cbm model: a URL (cached with the Cache API where there is one),
+   * bytes, a Blob, or in Node a file path. With worker: true, in a worker;
+   * bytes are then transferred (the caller's buffer is detached).
+   */
+  static load(source: ModelSource, options: LoadOptions & { worker: true }): Promise<CrossEncoderWorker>;
+  static load(source: ModelSource, options?: LoadOptions & { worker?: false }): Promise<CrossEncoder>;
+  static clearCache: typeof clearCache;
+  /** One number per pair (one label) or one array per pair (several labels). */
+  predict(pairs: Pair[], options?: PredictOptions): number[] | number[][];
+  /** Best first; ties keep document order. The model must have one label. */
+  rank(query: string, docs: string[], options?: RankOptions): Ranked[];
+  tokenize(pairs: Pair[], options?: { maxLength?: number }): Tokens[];
   /** Frees the model's memory; the instance cannot be used after. */
   dispose(): void;
 }
@@ -88,21 +136,40 @@ export interface EncodeOptions {
 export class SentenceEncoder {
   private constructor();
   /** Loads a bi-encoder .cbm: a URL, bytes, a Blob, or in Node a file path. */
-  static load(source: string | URL | ArrayBuffer | ArrayBufferView | Blob, options?: LoadOptions): Promise<SentenceEncoder>;
+  static load(source: ModelSource, options: LoadOptions & { worker: true }): Promise<SentenceEncoderWorker>;
+  static load(source: ModelSource, options?: LoadOptions & { worker?: false }): Promise<SentenceEncoder>;
+  static clearCache: typeof clearCache;
   encode(text: string, options?: EncodeOptions): Float32Array;
   encode(texts: string[], options?: EncodeOptions): Float32Array[];
   /** Cosine similarity: a number for two vectors, a matrix otherwise. */
   similarity(a: Float32Array | number[], b: Float32Array | number[]): number;
   similarity(a: Float32Array[] | Float32Array, b: Float32Array[] | Float32Array): number[][];
   tokenize(texts: string[], options?: { maxLength?: number }): number[][];
-  /** Width of each vector. */
-  readonly dimension: number;
-  /** "cls", "mean", "max" or "mean_sqrt_len". */
-  readonly pooling: string;
-  readonly architecture: string;
-  readonly dtype: string;
-  readonly maxLength: number;
-  readonly maxPositions: number;
+  dispose(): void;
+}
+
+/**
+ * A CrossEncoder in a Web Worker (Node: worker_threads): the same methods,
+ * returning Promises; calls run one after another. Errors have the
+ * synchronous API's class, message and code.
+ */
+export class CrossEncoderWorker {
+  private constructor();
+  predict(pairs: Pair[], options?: PredictOptions & WorkerCallOptions): Promise<number[] | number[][]>;
+  rank(query: string, docs: string[], options?: RankOptions & WorkerCallOptions): Promise<Ranked[]>;
+  tokenize(pairs: Pair[], options?: { maxLength?: number; signal?: AbortSignal }): Promise<Tokens[]>;
+  /** Terminates the worker: calls in flight and later ones reject. */
+  dispose(): void;
+}
+
+/** A SentenceEncoder in a worker: the same methods, returning Promises. */
+export class SentenceEncoderWorker {
+  private constructor();
+  encode(text: string, options?: EncodeOptions & WorkerCallOptions): Promise<Float32Array>;
+  encode(texts: string[], options?: EncodeOptions & WorkerCallOptions): Promise<Float32Array[]>;
+  similarity(a: Float32Array | number[], b: Float32Array | number[]): Promise<number>;
+  similarity(a: Float32Array[] | Float32Array, b: Float32Array[] | Float32Array): Promise<number[][]>;
+  tokenize(texts: string[], options?: { maxLength?: number; signal?: AbortSignal }): Promise<number[][]>;
   dispose(): void;
 }
 

@@ -9,6 +9,8 @@
 //   const se = await SentenceEncoder.load("all-MiniLM-L6-v2.cbm");
 //   const [q, p] = se.encode(["query", "passage"]);       // Float32Array each
 //   se.similarity(q, p);                                  // cosine
+//   const w = await CrossEncoder.load(url, { worker: true });   // off the main thread:
+//   await w.rank("query", docs, { signal, onProgress });  // the same methods, as Promises
 //
 // The wrapper only moves texts and numbers across the boundary: tokenizing,
 // batching, the encoder, activations, ranking and every error message are the
@@ -90,24 +92,68 @@ function loadCore(wasmUrl) {
   return corePromise;
 }
 
-async function sourceBytes(source) {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  if (typeof Blob === "function" && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
+// Models fetched over http(s) are kept here (the Cache API, where there is
+// one: browsers, their workers) so a page loads them again without the network.
+const MODEL_CACHE = "crossbyte-models-v1";
+
+async function modelCache(url, options) {
+  if (options.cache === false || !/^https?:$/.test(url.protocol) || typeof globalThis.caches !== "object") return null;
+  try {
+    return await globalThis.caches.open(MODEL_CACHE);
+  } catch {
+    return null; // e.g. storage disabled: load without caching
+  }
+}
+
+/**
+ * The model's bytes, and for a URL with the cache on what to do once it is
+ * known whether they load: keep (store a fresh download) or evict (drop a
+ * cached copy), so the cache only ever holds a file that loaded.
+ */
+async function readSource(source, options) {
+  if (source instanceof Uint8Array) return { bytes: source };
+  if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source) };
+  if (ArrayBuffer.isView(source)) return { bytes: new Uint8Array(source.buffer, source.byteOffset, source.byteLength) };
+  if (typeof Blob === "function" && source instanceof Blob) return { bytes: new Uint8Array(await source.arrayBuffer()) };
   let url = null;
   if (source instanceof URL) url = source;
   else if (typeof source === "string") {
     if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(source) && !/^[a-zA-Z]:[\\/]/.test(source)) url = new URL(source);
-    else if (isNode) return new Uint8Array(await readNodeFile(source));
+    else if (isNode) return { bytes: new Uint8Array(await readNodeFile(source)) };
     else url = new URL(source, globalThis.location?.href);
   } else {
     throw new TypeError("crossbyte: CrossEncoder.load needs a URL, an ArrayBuffer, a Uint8Array or (in Node) a file path");
   }
-  if (isNode && url.protocol === "file:") return new Uint8Array(await readNodeFile(url));
+  if (isNode && url.protocol === "file:") return { bytes: new Uint8Array(await readNodeFile(url)) };
+  const store = await modelCache(url, options);
+  const hit = await store?.match(url.href);
+  if (hit) return { bytes: new Uint8Array(await hit.arrayBuffer()), evict: () => store.delete(url.href) };
   const response = await fetch(url);
   if (!response.ok) throw new Error(`crossbyte: cannot fetch ${url}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const keep = store && (() => store.put(url.href, new Response(bytes, { headers: { "content-type": "application/octet-stream" } })));
+  return { bytes, keep };
+}
+
+async function checkSha256(bytes, want) {
+  if (typeof want !== "string" || !/^[0-9a-fA-F]{64}$/.test(want)) throw new TypeError("crossbyte: sha256 must be 64 hex digits");
+  if (!globalThis.crypto?.subtle) throw new Error("crossbyte: sha256 needs crypto.subtle (a secure context: https or localhost)");
+  const digest = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes));
+  const got = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (got !== want.toLowerCase()) {
+    throw Object.assign(new Error(`crossbyte: the model's SHA-256 is ${got}, expected ${want.toLowerCase()}`), { code: MODEL_FORMAT });
+  }
+}
+
+/**
+ * Removes models cached by load: the one fetched from `url`, or all of them.
+ * Resolves to whether anything was removed (false where there is no Cache API).
+ */
+export async function clearCache(url) {
+  if (typeof globalThis.caches !== "object") return false;
+  if (url === undefined) return globalThis.caches.delete(MODEL_CACHE);
+  const store = await globalThis.caches.open(MODEL_CACHE);
+  return store.delete(new URL(url, globalThis.location?.href).href);
 }
 
 const encoder = new TextEncoder();
@@ -138,6 +184,40 @@ function activationOf(opts) {
   return a;
 }
 
+// The checks below are shared by the synchronous classes and the worker ones,
+// which run them before sending anything: the same errors, in the same order.
+
+/** The texts of [a, b] pairs, flattened. */
+function pairTexts(pairs, method) {
+  if (!Array.isArray(pairs)) throw new TypeError(`crossbyte: ${method} needs an array of [text a, text b] pairs`);
+  const texts = [];
+  pairs.forEach((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2) throw new TypeError(`crossbyte: pair ${i} must be [text a, text b]`);
+    texts.push(checkText(p[0], `pair ${i} text a`), checkText(p[1], `pair ${i} text b`));
+  });
+  return texts;
+}
+
+function scoreOptions(options) {
+  return {
+    maxLength: checkLength(options.maxLength),
+    batchSize: checkInt(options.batchSize, "batchSize"),
+    activation: activationOf(options),
+  };
+}
+
+/** rank's arguments; returns how many results to keep. */
+function checkRank(query, docs, options) {
+  checkText(query, "query");
+  if (!Array.isArray(docs)) throw new TypeError("crossbyte: rank needs an array of documents");
+  docs.forEach((d, i) => checkText(d, `document ${i}`));
+  checkLength(options.maxLength);
+  checkInt(options.batchSize, "batchSize");
+  const topK = options.topK === undefined || options.topK === null ? docs.length : checkInt(options.topK, "topK");
+  activationOf(options);
+  return topK;
+}
+
 // ---- shared by CrossEncoder and SentenceEncoder --------------------------------
 
 function coreError(core) {
@@ -147,18 +227,26 @@ function coreError(core) {
   return e;
 }
 
-// CB_ERR_WRONG_MODEL_KIND in crossbyte.h
-const WRONG_MODEL_KIND = 14;
+// cb_status values in crossbyte.h
+const MODEL_FORMAT = 4, WRONG_MODEL_KIND = 14;
 
 /** The wasm core and a model handle for a .cbm source; `bi` says which kind the caller needs. */
 async function loadModel(source, options, bi) {
-  const [core, bytes] = await Promise.all([loadCore(options.wasmUrl), sourceBytes(source)]);
-  const image = core._cbw_image_alloc(bytes.length);
-  if (!image) throw coreError(core);
-  core.HEAPU8.set(bytes, image);
-  // cbw_load owns the image from here on, on success and on failure.
-  const handle = core._cbw_load(image, bytes.length, options.skipChecksum ? 1 : 0);
-  if (!handle) throw coreError(core);
+  const [core, { bytes, keep, evict }] = await Promise.all([loadCore(options.wasmUrl), readSource(source, options)]);
+  let handle = 0;
+  try {
+    if (options.sha256 !== undefined) await checkSha256(bytes, options.sha256);
+    const image = core._cbw_image_alloc(bytes.length);
+    if (!image) throw coreError(core);
+    core.HEAPU8.set(bytes, image);
+    // cbw_load owns the image from here on, on success and on failure.
+    handle = core._cbw_load(image, bytes.length, options.skipChecksum ? 1 : 0);
+    if (!handle) throw coreError(core);
+  } catch (e) {
+    await evict?.();
+    throw e;
+  }
+  await keep?.().catch(() => {}); // no room to cache it: the model is loaded all the same
   if ((core._cbw_embedding_size(handle) > 0) !== bi) {
     const arch = core.UTF8ToString(core._cbw_architecture(handle));
     core._cbw_free(handle);
@@ -225,9 +313,12 @@ export class CrossEncoder {
    * Uint8Array, a Blob, or in Node a file path.
    */
   static async load(source, options = {}) {
+    if (options.worker) return new CrossEncoderWorker(...(await startWorker("CrossEncoder", source, options)));
     const { core, handle } = await loadModel(source, options, false);
     return new CrossEncoder(core, handle);
   }
+
+  static clearCache = clearCache;
 
   /** The labels (id2label), in score order. */
   get labels() {
@@ -253,14 +344,8 @@ export class CrossEncoder {
    */
   predict(pairs, options = {}) {
     const core = this.#live();
-    if (!Array.isArray(pairs)) throw new TypeError("crossbyte: predict needs an array of [text a, text b] pairs");
-    const texts = [];
-    pairs.forEach((p, i) => {
-      if (!Array.isArray(p) || p.length !== 2) throw new TypeError(`crossbyte: pair ${i} must be [text a, text b]`);
-      texts.push(checkText(p[0], `pair ${i} text a`), checkText(p[1], `pair ${i} text b`));
-    });
-    const maxLength = checkLength(options.maxLength), batchSize = checkInt(options.batchSize, "batchSize");
-    const activation = activationOf(options);
+    const texts = pairTexts(pairs, "predict");
+    const { maxLength, batchSize, activation } = scoreOptions(options);
     const n = pairs.length, L = this.#labels.length;
     if (n === 0) return [];
     return this.#withTexts(texts, (text, spans) => {
@@ -283,12 +368,8 @@ export class CrossEncoder {
    */
   rank(query, docs, options = {}) {
     const core = this.#live();
-    checkText(query, "query");
-    if (!Array.isArray(docs)) throw new TypeError("crossbyte: rank needs an array of documents");
-    docs.forEach((d, i) => checkText(d, `document ${i}`));
-    const maxLength = checkLength(options.maxLength), batchSize = checkInt(options.batchSize, "batchSize");
-    const topK = options.topK === undefined || options.topK === null ? docs.length : checkInt(options.topK, "topK");
-    const activation = activationOf(options);
+    const topK = checkRank(query, docs, options);
+    const { maxLength, batchSize, activation } = scoreOptions(options);
     const n = docs.length;
     return this.#withTexts([query, ...docs], (text, spans) => {
       const ids = core._malloc(Math.max(1, n) * 4), scores = core._malloc(Math.max(1, n) * 4);
@@ -347,6 +428,18 @@ export class CrossEncoder {
 
 const NORMALIZE = { undefined: 0, null: 0, true: 1, false: -1 };
 
+/** encode's arguments: one string or a list of them, and the options as cbw_embed takes them. */
+function checkEncode(texts, options) {
+  const single = typeof texts === "string";
+  const list = single ? [texts] : texts;
+  if (!Array.isArray(list)) throw new TypeError("crossbyte: encode needs a string or an array of strings");
+  list.forEach((t, i) => checkText(t, `text ${i}`));
+  const maxLength = checkLength(options.maxLength), batchSize = checkInt(options.batchSize, "batchSize");
+  const normalize = NORMALIZE[options.normalize];
+  if (normalize === undefined) throw new TypeError("crossbyte: normalize must be true, false or omitted");
+  return { single, list, maxLength, batchSize, normalize };
+}
+
 function asVectors(x, what) {
   if (x instanceof Float32Array || (Array.isArray(x) && typeof x[0] === "number")) return [x, true];
   if (Array.isArray(x) && x.every((v) => v instanceof Float32Array || Array.isArray(v))) return [x, false];
@@ -384,9 +477,12 @@ export class SentenceEncoder {
 
   /** Loads a bi-encoder .cbm (crossbyte convert of a sentence-transformers folder). */
   static async load(source, options = {}) {
+    if (options.worker) return new SentenceEncoderWorker(...(await startWorker("SentenceEncoder", source, options)));
     const { core, handle } = await loadModel(source, options, true);
     return new SentenceEncoder(core, handle);
   }
+
+  static clearCache = clearCache;
 
   #live() {
     if (!this.#handle) throw new Error("crossbyte: this SentenceEncoder was disposed");
@@ -399,13 +495,7 @@ export class SentenceEncoder {
    */
   encode(texts, options = {}) {
     const core = this.#live();
-    const single = typeof texts === "string";
-    const list = single ? [texts] : texts;
-    if (!Array.isArray(list)) throw new TypeError("crossbyte: encode needs a string or an array of strings");
-    list.forEach((t, i) => checkText(t, `text ${i}`));
-    const maxLength = checkLength(options.maxLength), batchSize = checkInt(options.batchSize, "batchSize");
-    const normalize = NORMALIZE[options.normalize];
-    if (normalize === undefined) throw new TypeError("crossbyte: normalize must be true, false or omitted");
+    const { single, list, maxLength, batchSize, normalize } = checkEncode(texts, options);
     const n = list.length, d = this.dimension;
     if (n === 0) return [];
     const out = withTexts(core, list, (text, spans) => {
@@ -453,6 +543,265 @@ export class SentenceEncoder {
   dispose() {
     if (this.#handle) this.#core._cbw_free(this.#handle);
     this.#handle = 0;
+  }
+}
+
+// ---- worker mode: load(src, { worker: true }) ----------------------------------
+// The model lives in a Web Worker (browsers) or a worker_threads Worker (Node)
+// running crossbyte-worker.js; every method returns a Promise. Long calls are
+// sent one batch at a time, so the caller sees progress after each batch and an
+// abort stops the call between two batches.
+
+const BATCH = 32; // the C library's batch size when batchSize is omitted
+
+function abortError(signal) {
+  return signal.reason ?? new DOMException("crossbyte: the call was aborted", "AbortError");
+}
+
+// Errors cross the thread as plain data (structured clone drops `code`).
+function fromWire({ name, message, code }) {
+  const Kind = { TypeError, RangeError }[name] ?? Error;
+  const e = new Kind(message);
+  if (e.name !== name) e.name = name;
+  if (code !== undefined) e.code = code;
+  return e;
+}
+
+/** One worker holding one model: requests and their answers, matched by id. */
+class Remote {
+  #worker;
+  #pending = new Map();
+  #next = 1;
+  #closed = null;   // the Error every call gets once the worker is gone
+  #tail = Promise.resolve();
+
+  constructor(worker, name) {
+    this.#worker = worker;
+    this.name = name;
+  }
+
+  /** Starts the worker and waits for it to say it listens. */
+  static async start(name) {
+    const url = new URL("./crossbyte-worker.js", import.meta.url);
+    const worker = isNode ? new (await import("node:worker_threads")).Worker(url) : new Worker(url, { type: "module" });
+    const remote = new Remote(worker, name);
+    await new Promise((ready, fail) => {
+      const onMessage = (data) => (data?.ready ? ready() : remote.#answer(data));
+      const onError = (e) => {
+        // A script that does not load gives a bare Event, without a message.
+        const error = new Error(`crossbyte: the ${name} worker failed: ${e?.message || "its script did not load"}`);
+        fail(error);
+        remote.#shut(error);
+      };
+      if (isNode) {
+        worker.on("message", onMessage).on("error", onError);
+        worker.on("exit", () => remote.#shut(new Error(`crossbyte: the ${name} worker exited`)));
+      } else {
+        worker.onmessage = (e) => onMessage(e.data);
+        worker.onerror = (e) => (e.preventDefault(), onError(e));
+      }
+    });
+    worker.unref?.(); // an idle Node worker does not keep the process alive
+    return remote;
+  }
+
+  #answer({ id, value, error }) {
+    const call = this.#pending.get(id);
+    if (!call) return;
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#worker.unref?.();
+    if (error) call.reject(fromWire(error));
+    else call.resolve(value);
+  }
+
+  #shut(error) {
+    this.#closed ??= error;
+    for (const call of this.#pending.values()) call.reject(this.#closed);
+    this.#pending.clear();
+  }
+
+  /** One request; `transfer` lists buffers to move rather than copy. */
+  call(method, args, transfer = []) {
+    if (this.#closed) return Promise.reject(this.#closed);
+    return new Promise((resolve, reject) => {
+      const id = this.#next++;
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.ref?.(); // a pending answer keeps Node running
+      this.#worker.postMessage({ id, method, args }, transfer);
+    });
+  }
+
+  /**
+   * Runs `job` after the calls queued before it, so one call's batches are not
+   * interleaved with another's. The returned promise rejects as soon as
+   * `signal` aborts; the job itself stops before its next batch.
+   */
+  queue(signal, job) {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const done = this.#tail.then(job);
+    this.#tail = done.catch(() => {});
+    if (!signal) return done;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(abortError(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+      done.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+
+  /**
+   * `method` over `items` in slices of `size` (one forward pass each): resolves
+   * to the per-slice results. `args(slice)` makes a slice's arguments.
+   */
+  inBatches(method, items, size, args, { signal, onProgress } = {}) {
+    return this.queue(signal, async () => {
+      const parts = [];
+      let start = 0;
+      do { // once even for no items: the worker checks the options
+        if (signal?.aborted) throw abortError(signal);
+        const slice = items.slice(start, start + size);
+        try {
+          parts.push(await this.call(method, args(slice)));
+        } catch (e) {
+          // The C library names a failing pair or text by its index in the
+          // call ("pair 3: ..."); a batch is a call of its own, so the index
+          // is given back in the caller's numbering.
+          if (start > 0) e.message = e.message.replace(/^(pair|text) (\d+):/, (_, what, i) => `${what} ${Number(i) + start}:`);
+          throw e;
+        }
+        start += slice.length;
+        if (items.length > 0) onProgress?.(start, items.length);
+      } while (start < items.length);
+      return parts;
+    });
+  }
+
+  /** Ends the worker; calls in flight and later ones reject. */
+  close() {
+    if (this.#closed) return;
+    this.#shut(new Error(`crossbyte: this ${this.name} was disposed`));
+    this.#worker.terminate();
+  }
+}
+
+/** The model's source as the worker can take it: bytes are transferred, not copied. */
+async function forWorker(source) {
+  if (typeof Blob === "function" && source instanceof Blob) source = await source.arrayBuffer();
+  if (source instanceof ArrayBuffer) return [source, [source]];
+  if (ArrayBuffer.isView(source)) {
+    const whole = source.byteOffset === 0 && source.byteLength === source.buffer.byteLength && source.buffer instanceof ArrayBuffer;
+    // A view of part of a buffer (e.g. Node's pooled Buffers) is copied: the
+    // rest of the buffer is not the caller's to give away.
+    const bytes = whole ? source : new Uint8Array(source.buffer, source.byteOffset, source.byteLength).slice();
+    return [bytes, [bytes.buffer]];
+  }
+  // A relative URL means the page's, not the worker script's.
+  if (source instanceof URL) return [source.href, []];
+  if (typeof source === "string" && !isNode) return [new URL(source, globalThis.location?.href).href, []];
+  return [source, []];
+}
+
+/** A worker with the model loaded: [remote, what the model says about itself]. */
+async function startWorker(name, source, options) {
+  const { worker, ...rest } = options;
+  if (rest.wasmUrl !== undefined) rest.wasmUrl = new URL(rest.wasmUrl, isNode ? undefined : globalThis.location?.href).href;
+  const [src, transfer] = await forWorker(source);
+  const remote = await Remote.start(name);
+  try {
+    return [remote, await remote.call("load", [name, src, rest], transfer)];
+  } catch (e) {
+    remote.close();
+    throw e;
+  }
+}
+
+function splitOptions(options) {
+  const { signal, onProgress, ...rest } = options;
+  return [rest, { signal, onProgress }];
+}
+
+/** CrossEncoder.load(src, { worker: true }): a CrossEncoder in a worker; every method returns a Promise. */
+export class CrossEncoderWorker {
+  #remote;
+  #labels;
+
+  /** @private use CrossEncoder.load(src, { worker: true }) */
+  constructor(remote, { labels, ...info }) {
+    this.#remote = remote;
+    this.#labels = Object.freeze(labels);
+    Object.assign(this, info);
+    Object.freeze(this);
+  }
+
+  get labels() {
+    return this.#labels;
+  }
+
+  /** CrossEncoder.predict; options also take signal (AbortSignal) and onProgress(done, total). */
+  async predict(pairs, options = {}) {
+    pairTexts(pairs, "predict");
+    const { batchSize } = scoreOptions(options);
+    const [opts, control] = splitOptions(options);
+    const parts = await this.#remote.inBatches("predict", pairs, batchSize || BATCH, (slice) => [slice, opts], control);
+    return parts.flat();
+  }
+
+  /** CrossEncoder.rank; options also take signal and onProgress. */
+  async rank(query, docs, options = {}) {
+    const topK = checkRank(query, docs, options);
+    const size = options.batchSize || BATCH;
+    const [{ topK: _kept, returnDocuments, ...opts }, control] = splitOptions(options); // the worker ranks all of each batch
+    const parts = await this.#remote.inBatches("rank", docs, size, (slice) => [query, slice, opts], control);
+    // Each batch comes back ranked on its own; merged in cb_rank's order:
+    // best first, ties in document order.
+    const ranked = parts.flatMap((part, k) => part.map((r) => ({ corpusId: r.corpusId + k * size, score: r.score })));
+    ranked.sort((x, y) => y.score - x.score || x.corpusId - y.corpusId);
+    const out = ranked.slice(0, topK);
+    if (returnDocuments) for (const r of out) r.text = docs[r.corpusId];
+    return out;
+  }
+
+  tokenize(pairs, options = {}) {
+    const [opts, { signal }] = splitOptions(options);
+    return this.#remote.queue(signal, () => this.#remote.call("tokenize", [pairs, opts]));
+  }
+
+  /** Ends the worker: calls in flight and later ones reject. */
+  dispose() {
+    this.#remote.close();
+  }
+}
+
+/** SentenceEncoder.load(src, { worker: true }): a SentenceEncoder in a worker; every method returns a Promise. */
+export class SentenceEncoderWorker {
+  #remote;
+
+  /** @private use SentenceEncoder.load(src, { worker: true }) */
+  constructor(remote, info) {
+    this.#remote = remote;
+    Object.assign(this, info);
+    Object.freeze(this);
+  }
+
+  /** SentenceEncoder.encode; options also take signal and onProgress. */
+  async encode(texts, options = {}) {
+    const { single, list, batchSize } = checkEncode(texts, options);
+    const [opts, control] = splitOptions(options);
+    const parts = await this.#remote.inBatches("encode", list, batchSize || BATCH, (slice) => [slice, opts], control);
+    const out = parts.flat();
+    return single ? out[0] : out;
+  }
+
+  similarity(a, b) {
+    return this.#remote.queue(null, () => this.#remote.call("similarity", [a, b]));
+  }
+
+  tokenize(texts, options = {}) {
+    const [opts, { signal }] = splitOptions(options);
+    return this.#remote.queue(signal, () => this.#remote.call("tokenize", [texts, opts]));
+  }
+
+  dispose() {
+    this.#remote.close();
   }
 }
 

@@ -1,8 +1,15 @@
 // The reranking page: load a .cbm model (file or URL), rank passages for a query.
-import { CrossEncoder, simdSupported } from "../wasm/crossbyte.js";
+// The model runs in a worker so the page stays responsive while it scores;
+// ?worker=0 runs it on the main thread instead (to compare, see docs/benchmarks.md).
+import { CrossEncoder, clearCache, simdSupported } from "../wasm/crossbyte.js";
 
 const $ = (id) => document.getElementById(id);
+const inWorker = new URLSearchParams(location.search).get("worker") !== "0";
+const LAST_URL = "crossbyte-model-url"; // localStorage: the model to load on the next visit
 let model = null;
+let loads = 0; // the latest load wins when two overlap (e.g. a restored URL, then a file)
+let running = null; // the AbortController of the rerank in progress
+let fallback = false; // the worker could not start: the model runs on the main thread
 
 function setStatus(text, isError = false) {
   $("status").textContent = text;
@@ -11,31 +18,35 @@ function setStatus(text, isError = false) {
 
 function describe(m, bytes, ms) {
   const labels = m.labels.length === 1 ? "1 label" : `${m.labels.length} labels (${m.labels.join(", ")})`;
-  const mb = (bytes / (1024 * 1024)).toFixed(1);
-  return `Loaded ${m.architecture}, ${m.dtype}, ${labels}, max length ${m.maxLength}: ${mb} MiB in ${ms.toFixed(0)} ms.`;
+  const size = bytes ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB ` : "";
+  return `Loaded ${m.architecture}, ${m.dtype}, ${labels}, max length ${m.maxLength}: ${size}in ${ms.toFixed(0)} ms.`;
 }
 
+/** source: a File or a URL string (fetched once, then from crossbyte's model cache). */
 async function load(source, name) {
+  const ticket = ++loads;
   $("rerank").disabled = true;
   setStatus(`Loading ${name}…`);
   try {
     const t0 = performance.now();
-    const bytes = source instanceof Blob ? new Uint8Array(await source.arrayBuffer()) : source;
-    const next = await CrossEncoder.load(bytes);
+    const bytes = source instanceof Blob ? source.size : 0;
+    const next = await CrossEncoder.load(source, { worker: inWorker }).catch((e) => {
+      // Offline, Chromium does not always answer a worker's script from this
+      // page's service worker: score on the main thread rather than not at all.
+      if (!inWorker || !/worker failed/.test(e.message)) throw e;
+      fallback = true;
+      return CrossEncoder.load(source);
+    });
+    if (ticket !== loads) return next.dispose();
     model?.dispose();
     model = next;
-    setStatus(describe(model, bytes.byteLength ?? 0, performance.now() - t0));
-    $("rerank").disabled = false;
+    if (typeof source === "string") localStorage.setItem(LAST_URL, source);
+    setStatus(describe(model, bytes, performance.now() - t0));
   } catch (e) {
-    setStatus(`Could not load ${name}: ${e.message}`, true);
-    $("rerank").disabled = model === null;
+    if (ticket === loads) setStatus(`Could not load ${name}: ${e.message}`, true);
+  } finally {
+    if (ticket === loads) $("rerank").disabled = model === null;
   }
-}
-
-async function fetchModel(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
 }
 
 async function rerank() {
@@ -49,11 +60,16 @@ async function rerank() {
     return;
   }
   $("rerank").disabled = true;
+  $("cancel").hidden = !inWorker || fallback; // the main thread cannot be interrupted
+  running = new AbortController();
   $("timing").textContent = `Reranking ${docs.length} passages…`;
   await new Promise((r) => setTimeout(r, 0)); // let the status paint
   try {
     const t0 = performance.now();
-    const ranked = model.rank(query, docs);
+    const ranked = await model.rank(query, docs, {
+      signal: running.signal,
+      onProgress: (done, total) => ($("timing").textContent = `Reranking ${total} passages… ${done} done`),
+    });
     const ms = performance.now() - t0;
     for (const r of ranked) {
       const li = document.createElement("li");
@@ -65,10 +81,13 @@ async function rerank() {
       li.append(score, " ", docs[r.corpusId]);
       list.append(li);
     }
-    $("timing").textContent = `Reranked ${docs.length} passages in ${ms.toFixed(1)} ms (${model.dtype}, 1 thread).`;
+    const where = inWorker && !fallback ? "in a worker" : "on the main thread";
+    $("timing").textContent = `Reranked ${docs.length} passages in ${ms.toFixed(1)} ms (${model.dtype}, 1 thread, ${where}).`;
   } catch (e) {
-    $("timing").textContent = `Error: ${e.message}`;
+    $("timing").textContent = e.name === "AbortError" ? "Cancelled." : `Error: ${e.message}`;
   } finally {
+    running = null;
+    $("cancel").hidden = true;
     $("rerank").disabled = false;
   }
 }
@@ -84,23 +103,28 @@ function init() {
     const file = e.target.files?.[0];
     if (file) load(file, file.name);
   });
-  $("load-url").addEventListener("click", async () => {
+  $("load-url").addEventListener("click", () => {
     const url = $("model-url").value.trim();
-    if (!url) return;
-    try {
-      setStatus(`Downloading ${url}…`);
-      await load(await fetchModel(new URL(url, location.href)), url);
-    } catch (e) {
-      setStatus(`Could not download ${url}: ${e.message}`, true);
-    }
+    if (url) load(new URL(url, location.href).href, url);
   });
   $("model-url").addEventListener("keydown", (e) => {
     if (e.key === "Enter") $("load-url").click();
   });
   $("rerank").addEventListener("click", rerank);
-  // Offline use: a service worker keeps the page, the runtime and fetched models.
+  $("cancel").addEventListener("click", () => running?.abort());
+  $("clear-cache").addEventListener("click", async () => {
+    localStorage.removeItem(LAST_URL);
+    setStatus((await clearCache()) ? "Cached models removed." : "No cached models.");
+  });
+  // Offline use: a service worker keeps the page and the runtime, crossbyte's
+  // model cache the models loaded by URL; the last one is loaded again.
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register("sw.js").catch(() => {});
+  }
+  const last = localStorage.getItem(LAST_URL);
+  if (last) {
+    $("model-url").value = last;
+    load(last, last);
   }
   document.body.dataset.ready = "1";
 }

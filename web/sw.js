@@ -1,8 +1,9 @@
-// Offline support: everything this page fetches from its own origin (the page,
-// the runtime's JS and .wasm, models loaded by URL) is answered from the
-// network when there is one and from this cache when there is not.
-const CACHE = "crossbyte-web-v1";
-const SHELL = ["./", "index.html", "app.js", "style.css", "../wasm/crossbyte.js",
+// Offline support: the page and the runtime (its JS, the worker and the .wasm)
+// are answered from the network when there is one and from this cache when
+// there is not. Models (.cbm) are left to crossbyte.js's own model cache
+// (Cache API, checked and evicted there), so they are not stored twice.
+const CACHE = "crossbyte-web-v2";
+const SHELL = ["./", "index.html", "app.js", "style.css", "../wasm/crossbyte.js", "../wasm/crossbyte-worker.js",
                "../wasm/dist/crossbyte-core.js", "../wasm/dist/crossbyte-core.wasm"];
 
 self.addEventListener("install", (event) => {
@@ -10,16 +11,19 @@ self.addEventListener("install", (event) => {
 });
 
 self.addEventListener("activate", (event) => {
+  // Only this page's older shells: crossbyte-models-* belongs to crossbyte.js.
+  const old = (k) => k.startsWith("crossbyte-web-") && k !== CACHE;
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter(old).map((k) => caches.delete(k))))
       .then(() => self.clients.claim()),
   );
 });
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.endsWith(".cbm")) return;
   event.respondWith(
     fetch(request)
       .then((response) => {

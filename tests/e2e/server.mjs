@@ -9,10 +9,15 @@ const TYPES = {
   ".css": "text/css; charset=utf-8", ".wasm": "application/wasm", ".json": "application/json", ".cbm": "application/octet-stream",
 };
 
-/** Serves `root` (only its web/ and wasm/ folders) and `models` at /models/. Resolves to {url, close}. */
+/**
+ * Serves `root` (only its web/ and wasm/ folders) and `models` at /models/.
+ * Resolves to {url, close, hits}: hits counts the requests per path.
+ */
 export function serve(root, models = {}) {
+  const hits = new Map();
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    hits.set(path, (hits.get(path) ?? 0) + 1);
     let file = null;
     if (path.startsWith("/models/")) file = models[path.slice("/models/".length)] ?? null;
     else if (/^\/(web|wasm)\//.test(path)) {
@@ -36,7 +41,7 @@ export function serve(root, models = {}) {
   });
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => {
-      resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }) });
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, hits, close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }) });
     });
   });
 }

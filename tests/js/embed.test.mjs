@@ -5,31 +5,21 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { CLI, FIXTURES, ROOT, WRAPPER, convert, requireNative, scratch } from "./support.mjs";
+import { CLI, FIXTURES, ROOT, WRAPPER, convert, convertRealModel, scratch } from "./support.mjs";
 
 const { CrossEncoder, SentenceEncoder } = await import(WRAPPER);
 
-const MODELS = process.env.CROSSBYTE_MODELS_DIR || join(process.env.CROSSBYTE_CACHE || join(homedir(), ".cache", "crossbyte"), "models");
 const REF = join(ROOT, "tests", "real", "embed");
 const dir = scratch();
+const convertModel = (name, dtype) => convertRealModel(name, dtype, dir);
 
 function jsonl(path) {
   return readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
 }
 const sentences = jsonl(join(REF, "sentences.jsonl"));
-
-function convertModel(name, dtype) {
-  requireNative();
-  const src = join(MODELS, name);
-  if (!existsSync(join(src, "model.safetensors"))) throw new Error(`${src} is missing: run tools/setup.sh (tools/deps/models.sh)`);
-  const out = join(dir, `${name}-${dtype}.cbm`);
-  if (!existsSync(out)) execFileSync(CLI, ["convert", src, "-o", out, "--dtype", dtype], { stdio: ["ignore", "ignore", "inherit"] });
-  return out;
-}
 
 function nativeEmbed(model, texts) {
   const input = texts.map((t) => JSON.stringify(t)).join("\n") + "\n";

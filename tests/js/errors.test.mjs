@@ -47,6 +47,18 @@ describe("loading", () => {
     }
   });
 
+  test("sha256: the right digest loads, a wrong one throws (code 4), a malformed one is a TypeError", async () => {
+    const { createHash } = await import("node:crypto");
+    const digest = createHash("sha256").update(bytes).digest("hex");
+    const m = await CrossEncoder.load(path, { sha256: digest.toUpperCase() });
+    assert.deepEqual(m.predict(PAIRS), expected);
+    m.dispose();
+    const wrong = digest.replace(/^./, (c) => (c === "0" ? "1" : "0"));
+    await assert.rejects(CrossEncoder.load(new Uint8Array(bytes), { sha256: wrong }),
+      (e) => e.code === 4 && e.message.includes(`SHA-256 is ${digest}, expected ${wrong}`));
+    await assert.rejects(CrossEncoder.load(path, { sha256: "abc" }), TypeError);
+  });
+
   test("what the model is", async () => {
     const m = await CrossEncoder.load(path);
     assert.equal(m.architecture, "BertForSequenceClassification");

@@ -12,7 +12,7 @@ test("npm pack produces an installable package", () => {
   const dir = scratch();
   const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", dir], { cwd: join(ROOT, "wasm"), encoding: "utf8" }));
   const files = packed[0].files.map((f) => f.path).sort();
-  assert.deepEqual(files, ["README.md", "crossbyte.d.ts", "crossbyte.js", "dist/crossbyte-core.js", "dist/crossbyte-core.wasm", "package.json"]);
+  assert.deepEqual(files, ["README.md", "crossbyte-worker.js", "crossbyte.d.ts", "crossbyte.js", "dist/crossbyte-core.js", "dist/crossbyte-core.wasm", "package.json"]);
   // install the tarball into an empty project (no registry needed: no dependencies)
   const app = join(dir, "app");
   mkdirSync(app);
@@ -21,8 +21,12 @@ test("npm pack produces an installable package", () => {
   const model = convert("bert-tiny", "int8", dir);
   writeFileSync(join(app, "main.mjs"), `import { CrossEncoder } from "crossbyte";
 const ce = await CrossEncoder.load(${JSON.stringify(model)});
-console.log(JSON.stringify(ce.rank("q", ["a", "b"])));`);
-  const out = JSON.parse(execFileSync(process.execPath, ["main.mjs"], { cwd: app, encoding: "utf8" }));
+console.log(JSON.stringify(ce.rank("q", ["a", "b"])));
+const w = await CrossEncoder.load(${JSON.stringify(model)}, { worker: true });
+console.log(JSON.stringify(await w.rank("q", ["a", "b"])));
+w.dispose();`);
+  const [out, fromWorker] = execFileSync(process.execPath, ["main.mjs"], { cwd: app, encoding: "utf8" }).trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(fromWorker, out, "the packaged worker ranks as the synchronous API");
   assert.equal(out.length, 2);
   assert.deepEqual(out.map((r) => r.corpusId).sort(), [0, 1]);
   const pkg = JSON.parse(readFileSync(join(app, "node_modules", "crossbyte", "package.json"), "utf8"));

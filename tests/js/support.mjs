@@ -1,7 +1,7 @@
 // Shared helpers for the Node tests of the WebAssembly wrapper (node --test tests/js/).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -41,6 +41,19 @@ export function convert(name, dtype, dir) {
   requireNative();
   const out = join(dir, `${name}-${dtype}.cbm`);
   if (!existsSync(out)) execFileSync(CLI, ["convert", join(FIXTURES, name), "-o", out, "--dtype", dtype], { stdio: ["ignore", "ignore", "inherit"] });
+  return out;
+}
+
+/** The real bi-encoders tools/setup.sh installs (tools/deps/models.sh). */
+export const MODELS = process.env.CROSSBYTE_MODELS_DIR || join(process.env.CROSSBYTE_CACHE || join(homedir(), ".cache", "crossbyte"), "models");
+
+/** Converts one of MODELS (e.g. all-MiniLM-L6-v2) with the native CLI; returns the .cbm path. */
+export function convertRealModel(name, dtype, dir) {
+  requireNative();
+  const src = join(MODELS, name);
+  if (!existsSync(join(src, "model.safetensors"))) throw new Error(`${src} is missing: run tools/setup.sh (tools/deps/models.sh)`);
+  const out = join(dir, `${name}-${dtype}.cbm`);
+  if (!existsSync(out)) execFileSync(CLI, ["convert", src, "-o", out, "--dtype", dtype], { stdio: ["ignore", "ignore", "inherit"] });
   return out;
 }
 

@@ -7,12 +7,14 @@
  * library, with the tile shape of the build, and test_attention_wasm_tile
  * with runtime/src/attention.c compiled in at the WebAssembly shape. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <pthreadpool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "attention_kernels.h"
 #include "attention_sweep.h"
 #include "kernel_ref.h"
 
@@ -100,5 +102,43 @@ Test(attention, first_row_only_keeps_the_bits, .timeout = TIMEOUT)
         cr_assert(!as_faulted, "head_dim %d: %s", d, as_fault_text);
         free(full);
         as_call_free(&c);
+    }
+}
+
+/* The softmax step alone (attention_kernels.h's cb_attn_softmax_row), for
+ * every length 1..70, against the double softmax. Tolerance, relative to
+ * each probability (u = 2^-24): x_j - max rounds by u |x_j - max|, which
+ * e^ turns into a relative error of that size; e^x is within 2 ulp (4 u);
+ * the sum runs in 8 lanes of n_pad / 8 terms and a 3-level tree
+ * (n_pad / 8 + 3 roundings of partial sums); 1 / sum rounds once:
+ * tol = p u (|x_j - max| + 4 + n_pad / 8 + 4). And absolutely: e^x is
+ * clamped at x = -87 (simd.h), so a weight below e^-87 = 1.6e-38 comes out
+ * as e^-87 (the first run of this test met it): + 2 e^-87.
+ * Padding columns must be exactly 0, and the float after the row untouched. */
+Test(attention, softmax_row_helper, .timeout = TIMEOUT)
+{
+    float row[80 + 1];
+    double want[80];
+    for (size_t n = 1; n <= AS_MAX_LEN; n++) {
+        const size_t n_pad = cb_attn_round16(n);
+        for (int rep = 0; rep < 4; rep++) {
+            kr_seed(0x50f7u + n * 8 + (size_t)rep);
+            kr_fill(row, n, rep == 3 ? 60.0f : 10.0f);   /* 60: most weights underflow */
+            kr_set_canary(row + n, n_pad + 1 - n);
+            double mx = -INFINITY, sum = 0;
+            for (size_t j = 0; j < n; j++) mx = row[j] > mx ? row[j] : mx;
+            for (size_t j = 0; j < n; j++) sum += (want[j] = exp((double)row[j] - mx));
+            double dist[80];
+            for (size_t j = 0; j < n; j++) dist[j] = fabs((double)row[j] - mx), want[j] /= sum;
+            const float inv = cb_attn_softmax_row(row, n, n_pad);
+            for (size_t j = 0; j < n; j++) {
+                const double got = (double)row[j] * inv;
+                const double tol = want[j] * KR_U * (dist[j] + 8.0 + (double)(n_pad / 8)) + 2.0 * exp(-87.0);
+                cr_assert(fabs(got - want[j]) <= tol, "n %zu, column %zu: %.9g, reference %.9g (tolerance %.3g)", n, j,
+                          got, want[j], tol);
+            }
+            for (size_t j = n; j < n_pad; j++) cr_assert(row[j] == 0.0f, "n %zu: padding column %zu is %g", n, j, row[j]);
+            cr_assert(kr_is_canary(row + n_pad), "n %zu: a write past the padded row", n);
+        }
     }
 }

@@ -73,7 +73,7 @@ EXPORT cbw_model *cbw_load(void *image, size_t size, int skip_checksum)
         set_error(CB_ERR_OUT_OF_MEMORY, "out of memory for a model");
         return NULL;
     }
-    const cb_load_options opts = { 1, skip_checksum };
+    const cb_load_options opts = { .n_threads = 1, .skip_checksum = skip_checksum };
     if (cb_model_load_buffer(image, size, &opts, &h->model, &last_error) != CB_OK) {
         free(image);
         free(h);

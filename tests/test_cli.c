@@ -84,14 +84,25 @@ Test(cli, labels_option_names_each_score)
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
     cJSON *o = cJSON_Parse(r.out);
     cr_assert(cJSON_IsObject(o), "output: %s", r.out);
-    double sum = 0;
+    /* Any softmax sums to 1: check each value against the softmax, in
+     * double, of the raw logits the API gives for the same pair. */
     const char *names[] = { "contradiction", "entailment", "neutral" };
+    cb_model *m = cbt_load(model, 1);
+    const cb_pair pair = { "a man eats", CB_NUL_TERMINATED, "a man is eating", CB_NUL_TERMINATED };
+    const cb_predict_options raw = { .activation = CB_ACTIVATION_NONE };
+    float logits[3];
+    cb_error err;
+    cr_assert_eq(cb_predict(m, &pair, 1, &raw, logits, &err), CB_OK, "%s", err.message);
+    cb_model_free(m);
+    double mx = logits[0], sum = 0, want[3];
+    for (int i = 1; i < 3; i++) mx = logits[i] > mx ? logits[i] : mx;
+    for (int i = 0; i < 3; i++) sum += (want[i] = exp((double)logits[i] - mx));
     for (int i = 0; i < 3; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, names[i]);
         cr_assert(cJSON_IsNumber(v), "label %s in %s", names[i], r.out);
-        sum += v->valuedouble;
+        cr_expect(fabs(v->valuedouble - want[i] / sum) <= 1e-6, "%s: %.9g, softmax of the logits %.9g", names[i],
+                  v->valuedouble, want[i] / sum);
     }
-    cr_expect(fabs(sum - 1.0) < 1e-5, "softmax sums to 1: %f", sum);
     cJSON_Delete(o);
     cbt_cli_result_free(&r);
     free(model);

@@ -439,12 +439,38 @@ Test(texts, invalid_utf8_is_refused_with_its_position)
 Test(texts, empty_texts_are_scored)
 {
     cb_model *m = tiny();
-    cb_pair p[3] = { { "", 0, "", 0 }, { "", 0, "passage", CB_NUL_TERMINATED }, { NULL, 0, NULL, 0 } };
-    float s[3];
+    /* The fixture's reference scores empty texts on either side (pairs 9
+     * and 10 of case 0, Hugging Face at max_length 512): the scores must be
+     * those, not merely some sigmoid value. 1e-5: test_model's float32
+     * bound for this fixture. */
+    cb_pair p[4] = { { "", 0, "empty query", CB_NUL_TERMINATED },
+                     { "empty passage", CB_NUL_TERMINATED, "", 0 },
+                     { NULL, 0, "empty query", CB_NUL_TERMINATED },
+                     { "", 0, "", 0 } };
+    float s[4];
     cb_error err;
-    cr_assert_eq(cb_predict(m, p, 3, NULL, s, &err), CB_OK, "%s", err.message);
-    for (int i = 0; i < 3; i++) cr_expect(isfinite(s[i]) && s[i] > 0.0f && s[i] < 1.0f);
+    cr_assert_eq(cb_predict(m, p, 4, NULL, s, &err), CB_OK, "%s", err.message);
+    cJSON *ref = cbt_reference("bert-tiny");
+    const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ref, "cases"), 0);
+    const cJSON *pairs = cJSON_GetObjectItemCaseSensitive(c0, "pairs");
+    const cJSON *ce = cJSON_GetObjectItemCaseSensitive(c0, "ce_predict");
+    for (int i = 0; i < 2; i++) {
+        const cJSON *pair = cJSON_GetArrayItem(pairs, 9 + i);
+        cr_assert_str_eq(cJSON_GetArrayItem(pair, 0)->valuestring, p[i].a, "reference pair %d moved", 9 + i);
+        cr_assert_str_eq(cJSON_GetArrayItem(pair, 1)->valuestring, p[i].b, "reference pair %d moved", 9 + i);
+        const cJSON *want = cJSON_GetArrayItem(ce, 9 + i);
+        const double w = cJSON_IsArray(want) ? cJSON_GetArrayItem(want, 0)->valuedouble : want->valuedouble;
+        cr_expect(fabs((double)s[i] - w) <= 1e-5, "pair %d: %.9g, reference %.9g", 9 + i, (double)s[i], w);
+    }
+    cJSON_Delete(ref);
     cr_expect_eq(s[0], s[2], "NULL with length 0 is the empty text");
+    /* Both texts empty: no reference has it; [CLS] [SEP] [SEP] must score
+     * as the same three tokens do through cb_predict's raw logit. */
+    cb_predict_options raw = { .activation = CB_ACTIVATION_NONE };
+    float logit;
+    cr_assert_eq(cb_predict(m, &p[3], 1, &raw, &logit, &err), CB_OK, "%s", err.message);
+    cr_expect(fabs((double)s[3] - 1.0 / (1.0 + exp(-(double)logit))) <= 1e-6, "both empty: %.9g, sigmoid(%.9g)",
+              (double)s[3], (double)logit);
     cb_model_free(m);
 }
 

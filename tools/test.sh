@@ -21,8 +21,25 @@ rm -rf build/test-tmp build-asan/test-tmp build-aarch64/test-tmp
 # run), in the release and the sanitizer suites.
 export CB_STRESS_SECONDS=${CB_STRESS_SECONDS:-10}
 
+# tests/test_oom.c fails each allocation point of load, convert, predict,
+# rank, tokenize and embed once; ctest hides a passing test's output, so it
+# runs on its own here and the number of allocation points it exercised is
+# printed (one line per path and their total).
+oom_sites() {
+  local log; log=$(mktemp)
+  if "$@" --jobs 2 >"$log" 2>&1; then
+    grep -E "allocation points" "$log" || true
+    awk '/allocation points, each failed once/ { n += $(NF-8) } END { printf "test_oom: %d allocation points failed in all\n", n }' "$log"
+    rm -f "$log"
+  else
+    cat "$log"; rm -f "$log"; return 1
+  fi
+}
+
 echo "== release build: Criterion suites =="
-ctest --test-dir build --output-on-failure || status=1
+ctest --test-dir build --output-on-failure -E '^test_oom$' || status=1
+echo "== release build: out of memory at every allocation (test_oom) =="
+oom_sites build/test_oom || status=1
 
 # ==== Install and link (issue 16) ===============================================
 # cmake --install into a fresh prefix, then two small applications built
@@ -41,14 +58,22 @@ models=$(tools/deps/models.sh | tail -n 1)
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCROSSBYTE_SANITIZE=ON \
   -DCROSSBYTE_XNNPACK_DIR="$xnnpack" -DCROSSBYTE_MODELS_DIR="$models" >/dev/null
 cmake --build build-asan -j "$jobs"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure || status=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir build-asan --output-on-failure -E '^test_oom$' || status=1
+echo "== AddressSanitizer + UBSan build: out of memory at every allocation (test_oom) =="
+oom_sites build-asan/test_oom || status=1
+unset ASAN_OPTIONS UBSAN_OPTIONS
 
 # ==== WebAssembly (issue 4) ====================================================
 # The JavaScript wrapper under Node's own runner (every BERT fixture against
 # reference.json and the native CLI, bad inputs), then web/ in headless
 # Chromium (tests/e2e). tools/setup.sh built wasm/dist and installed both.
 if [ "${CROSSBYTE_SKIP_WASM:-0}" != 1 ]; then
+  # The kernel sweeps of test_kernels and test_attention compiled to wasm32 +
+  # SIMD128 (tests/kernels/sweep_main.c): same cases, same references; it
+  # prints the cases checked and exits non-zero on any mismatch.
+  echo "== WebAssembly: kernel sweep under Node (build-wasm/kernel_sweep.js) =="
+  node build-wasm/kernel_sweep.js || status=1
   echo "== WebAssembly: Node tests of the JavaScript wrapper (tests/js) =="
   node --test tests/js/ || status=1
   echo "== WebAssembly: the web page in headless Chromium (tests/e2e) =="

@@ -54,8 +54,8 @@ static cb_status encode(const cb_model *m, const cb_pair *p, size_t index, int m
     return s;
 }
 
-/* sentence-transformers' activation on one pair's logits. */
-static void activate(cb_score_fn fn, float *v, int n)
+/* sentence-transformers' activation on one pair's logits (model.h). */
+void cb_score_activate(cb_score_fn fn, float *v, int n)
 {
     switch (fn) {
     case CB_SCORE_IDENTITY:
@@ -127,7 +127,7 @@ cb_status cb_predict(const cb_model *m, const cb_pair *pairs, size_t n_pairs, co
         const cb_batch b = { bb.ids, bb.types, bb.offsets, bb.lengths, count, tokens };
         float *out = scores + start * (size_t)L;
         s = cb_encoder_forward(ws, &b, out, err);
-        for (size_t i = 0; s == CB_OK && i < count; i++) activate(fn, out + i * (size_t)L, L);
+        for (size_t i = 0; s == CB_OK && i < count; i++) cb_score_activate(fn, out + i * (size_t)L, L);
     }
     if (ws) cb_model_release_workspace(m, ws);
     cb_batch_buffers_free(&bb);

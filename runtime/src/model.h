@@ -67,4 +67,8 @@ cb_status cb_resolve_batch_size(int requested, size_t *out, cb_error *err);
  * [specials, the model's position limit]: CB_ERR_MAX_LENGTH otherwise. */
 cb_status cb_model_resolve_max_length(const cb_model *m, int requested, int specials, int *out, cb_error *err);
 
+/* sentence-transformers' activation of one pair's n logits, in place
+ * (crossbyte.c; the tests call it directly). */
+void cb_score_activate(cb_score_fn fn, float *v, int n);
+
 #endif

@@ -55,10 +55,18 @@ static void quantize_row(void *ctx, size_t r)
         hi = x[i] > hi ? x[i] : hi;
     }
 
-    float inv = 1.0f;  /* levels per unit */
+    /* Levels per unit: 255 / (hi - lo). When hi - lo overflows (|x| near
+     * FLT_MAX), the same quotient from the halves, which cannot. When the
+     * range is too small to invert (255 / range > FLT_MAX: every |x| < 1e-36)
+     * the row quantises as zeros with scale 1, as a row of zeros does: an
+     * infinite inv would make 0 * inv a NaN, and converting a NaN to an
+     * integer is undefined (tests/kernel_sweep.c found both). */
+    const float range = hi - lo;
+    const float quotient = isfinite(range) ? 255.0f / range : 127.5f / (hi * 0.5f - lo * 0.5f);
+    float inv = 1.0f;
     int32_t zp = 0;
-    if (hi > lo && isfinite(hi - lo)) {
-        inv = 255.0f / (hi - lo);
+    if (hi > lo && isfinite(quotient)) {
+        inv = quotient;
         /* XNNPACK rounds the zero point from whichever end has the smaller
          * error; in exact arithmetic both give -128 - lo * inv. */
         const float from_min = -128.0f - lo * inv, from_max = 127.0f - hi * inv;

@@ -315,36 +315,44 @@ static void feed_forward_act(cb_workspace *ws, float *ff, const float *bias, siz
     cb_activation_rows(c->hidden_act, ff, bias, rows, (size_t)c->intermediate_size, ws->pool);
 }
 
-/* dense -> activation -> out on each pair's first token (row p of x: the
- * last layer kept only those rows); a few rows only, so plain C. */
-static void head(const cb_workspace *ws, const cb_batch *b, const float *x, float *logits)
+/* The classification head on rows x[n_rows, H] (one per pair): dense ->
+ * act -> out, into logits[n_rows, L]; h: [n_rows, H] scratch that keeps the
+ * activated dense outputs. A few rows only, so plain C, one sequential sum
+ * per output. */
+void cb_head_rows(const cb_linear_weights *dense, cb_act_fn act, const cb_linear_weights *out, const float *x,
+                  size_t n_rows, float *h, float *logits)
 {
-    const cb_model_config *c = ws->c;
-    const cb_encoder_weights *w = ws->w;
-    const int H = c->hidden_size, L = c->num_labels;
-    for (size_t p = 0; p < b->n_pairs; p++) {
+    const int H = dense->in, L = out->out;
+    for (size_t p = 0; p < n_rows; p++) {
         const float *first = x + p * (size_t)H;
-        float *h = ws->cls_out + p * (size_t)H;
-        for (int o = 0; o < H; o++) {
+        float *hp = h + p * (size_t)H;
+        for (int o = 0; o < dense->out; o++) {
             float acc = 0.0f;
-            if (w->head_dense.int8) {
-                const int8_t *wr = (const int8_t *)w->head_dense.w + (size_t)o * H;
+            if (dense->int8) {
+                const int8_t *wr = (const int8_t *)dense->w + (size_t)o * H;
                 for (int i = 0; i < H; i++) acc += (float)wr[i] * first[i];
-                acc *= w->head_dense.scale[o];
+                acc *= dense->scale[o];
             } else {
-                const float *wr = (const float *)w->head_dense.w + (size_t)o * H;
+                const float *wr = (const float *)dense->w + (size_t)o * H;
                 for (int i = 0; i < H; i++) acc += wr[i] * first[i];
             }
-            h[o] = acc + w->head_dense.b[o];
+            hp[o] = acc + dense->b[o];
         }
-        cb_activation_rows(c->head_act, h, NULL, 1, (size_t)H, NULL);
+        cb_activation_rows(act, hp, NULL, 1, (size_t)dense->out, NULL);
         for (int o = 0; o < L; o++) {
-            const float *wr = (const float *)w->head_out.w + (size_t)o * H;
+            const float *wr = (const float *)out->w + (size_t)o * out->in;
             float acc = 0.0f;
-            for (int i = 0; i < H; i++) acc += wr[i] * h[i];
-            logits[p * (size_t)L + (size_t)o] = acc + w->head_out.b[o];
+            for (int i = 0; i < out->in; i++) acc += wr[i] * hp[i];
+            logits[p * (size_t)L + (size_t)o] = acc + out->b[o];
         }
     }
+}
+
+/* The head on each pair's first token (row p of x: the last layer kept only
+ * those rows). */
+static void head(const cb_workspace *ws, const cb_batch *b, const float *x, float *logits)
+{
+    cb_head_rows(&ws->w->head_dense, ws->c->head_act, &ws->w->head_out, x, b->n_pairs, ws->cls_out, logits);
 }
 
 /* Moves each pair's first row to row p, in place: offsets[p] >= p and both

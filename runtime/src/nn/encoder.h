@@ -68,6 +68,12 @@ typedef struct cb_batch {
     size_t n_tokens;
 } cb_batch;
 
+/* The classification head (float32 or int8 dense [H, H], float32 out
+ * [L, H]) on rows x[n_rows, H]: logits[n_rows, L]; h is [n_rows, H] scratch.
+ * Internal; the tests call it directly (tests/kernel_sweep.c). */
+void cb_head_rows(const cb_linear_weights *dense, cb_act_fn act, const cb_linear_weights *out, const float *x,
+                  size_t n_rows, float *h, float *logits);
+
 cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits, cb_error *err);
 
 /* A bi-encoder's forward pass: each "pair" of the batch is one text; writes

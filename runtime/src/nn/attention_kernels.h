@@ -1,0 +1,246 @@
+/* attention_kernels.h: the steps of attention.c's per-(pair, head) task,
+ * one named helper each, so the tests can call them (test_attention.c) and
+ * the task reads as its algorithm. All are CB_KERNEL (always inlined): the
+ * task is compiled twice on x86-64 (CB_MULTIVERSION), and a helper that
+ * stayed a call would run at the baseline's SSE2 in the AVX2 clone; inlined,
+ * the split costs nothing (attention.c's commit gives the timings).
+ *
+ * Internal to the library and its tests. */
+#ifndef CB_ATTENTION_KERNELS_H
+#define CB_ATTENTION_KERNELS_H
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "simd.h"
+
+/* Register tiles of ROWS x COLS floats, ROWS * COLS / 8 v8f accumulators.
+ * With AVX2 (16 ymm) and NEON (32 q registers) 6 x 16 keeps 12 v8f live. In
+ * WebAssembly every v8f is two v128 that V8 maps onto x86's 16 xmm
+ * registers: 6 x 16 needs 24 of them. With 4 x 8 the WebAssembly build
+ * reranks with TinyBERT-L2 at 1.69x onnxruntime-web's speed, against 1.39x
+ * with 6 x 16 (tools/bench/wasm_bench.mjs; docs/benchmarks.md as of
+ * commits fde10db and 5fc0763). The tile
+ * shape changes no element's summation order, so every shape computes the
+ * same bits.
+ *
+ * -DCB_ATTN_ROWS=r -DCB_ATTN_TILE_V=t override the defaults, so any build can
+ * compile any shape: the tests run the WebAssembly shape natively too
+ * (CMakeLists.txt, test_attention_wasm_tile). */
+#ifndef CB_ATTN_ROWS
+#if defined(__wasm__)
+#define CB_ATTN_ROWS 4      /* query rows per register tile */
+#else
+#define CB_ATTN_ROWS 6
+#endif
+#endif
+#ifndef CB_ATTN_TILE_V
+#if defined(__wasm__)
+#define CB_ATTN_TILE_V 1    /* v8f per tile row */
+#else
+#define CB_ATTN_TILE_V 2
+#endif
+#endif
+#define ROWS CB_ATTN_ROWS
+#define TILE_V CB_ATTN_TILE_V
+#define COLS (8 * TILE_V) /* keys (scores) or head dims (context) per tile */
+
+/* Rows of K^T, V and the probabilities are padded to a multiple of 16 floats
+ * whatever the tile (the softmax's padding lanes, and so its bits, stay the
+ * same for every shape); a tile must not step past that padding. */
+_Static_assert(ROWS >= 1, "CB_ATTN_ROWS must be at least 1");
+_Static_assert(TILE_V >= 1 && 16 % COLS == 0, "CB_ATTN_TILE_V must be 1 or 2 (COLS must divide 16)");
+
+CB_KERNEL size_t cb_attn_round16(size_t n)
+{
+    return (n + 15) / 16 * 16;
+}
+
+/* One (pair, head) of the task: its inputs and its slices of the thread's
+ * scratch (cb_attention_scratch_floats's layout). q, k, v point at the
+ * head's first column of the pair's first row; rows are `stride` floats
+ * apart. */
+typedef struct cb_attn_head {
+    size_t n, d, n_pad, d_pad, stride;
+    const float *q, *k, *v;
+    float scale;
+    float *kt;           /* K^T [d, n_pad], biased, zero-padded */
+    float *vp;           /* V [n, d_pad], biased, zero-padded */
+    float *p;            /* scores, then probabilities [ROWS, n_pad] */
+    float *qt;           /* the block's queries, biased, scaled, transposed [d, ROWS] */
+    float *kp;           /* DeBERTa: biased K rows [n, d_pad] */
+    float *pk, *pq;      /* DeBERTa: gathered relk and relq rows [2n, d_pad] each */
+    float *qrow;         /* DeBERTa: one biased, scaled query row [d_pad] */
+    float *bq, *bk, *bv; /* this head's Q, K, V biases [d_pad] each */
+} cb_attn_head;
+
+/* Carves h's buffers out of one thread's scratch. */
+CB_KERNEL void cb_attn_layout(cb_attn_head *h, float *scratch)
+{
+    h->kt = scratch;
+    h->vp = h->kt + h->d * h->n_pad;
+    h->p = h->vp + h->n * h->d_pad;
+    h->qt = h->p + ROWS * h->n_pad;
+    h->kp = h->qt + h->d * ROWS;
+    h->pk = h->kp + h->n * h->d_pad;
+    h->pq = h->pk + 2 * h->n * h->d_pad;
+    h->qrow = h->pq + 2 * h->n * h->d_pad;
+    h->bq = h->qrow + h->d_pad;
+    h->bk = h->bq + h->d_pad;
+    h->bv = h->bk + h->d_pad;
+}
+
+/* The head's Q, K and V biases from bias [3H] at column col (zeros when
+ * bias is NULL: the projection added them). */
+CB_KERNEL void cb_attn_stage_biases(const cb_attn_head *h, const float *bias, size_t hidden, size_t col)
+{
+    for (size_t c = 0; c < h->d; c++) {
+        h->bq[c] = bias ? bias[col + c] : 0.0f;
+        h->bk[c] = bias ? bias[hidden + col + c] : 0.0f;
+        h->bv[c] = bias ? bias[2 * hidden + col + c] : 0.0f;
+    }
+}
+
+/* DeBERTa: row t of pk/pq is relative distance i - j = t - (n - 1), the
+ * table row R + (i - j) clamped, as HF clamps it, to the attention span
+ * min(n, R); relk/relq point at the head's column of the tables' first
+ * row, rows `hidden` apart (NULL: that term is absent, its rows zero). Also
+ * stages the biased K rows the position->content term reads. */
+CB_KERNEL void cb_attn_gather_relative(const cb_attn_head *h, const float *relk, const float *relq, int max_rel,
+                                       size_t hidden)
+{
+    const size_t n = h->n, d = h->d, d_pad = h->d_pad;
+    const long R = max_rel, span = (long)n < R ? (long)n : R;
+    for (size_t t = 0; t + 1 < 2 * n; t++) {
+        long row = R + (long)t - (long)(n - 1);
+        row = row < R - span ? R - span : row > R + span - 1 ? R + span - 1 : row;
+        const size_t at = (size_t)row * hidden;
+        memset(h->pk + t * d_pad, 0, d_pad * sizeof(float));
+        memset(h->pq + t * d_pad, 0, d_pad * sizeof(float));
+        if (relk) memcpy(h->pk + t * d_pad, relk + at, d * sizeof(float));
+        if (relq) memcpy(h->pq + t * d_pad, relq + at, d * sizeof(float));
+    }
+    for (size_t j = 0; j < n; j++) {
+        for (size_t c = 0; c < d; c++) h->kp[j * d_pad + c] = h->k[j * h->stride + c] + h->bk[c];
+        memset(h->kp + j * d_pad + d, 0, (d_pad - d) * sizeof(float));
+    }
+}
+
+/* K^T and V, biased, into contiguous zero-padded rows. */
+CB_KERNEL void cb_attn_stage_kv(const cb_attn_head *h)
+{
+    const size_t n = h->n, d = h->d, n_pad = h->n_pad, d_pad = h->d_pad;
+    for (size_t c = 0; c < d; c++) {
+        for (size_t j = 0; j < n; j++) h->kt[c * n_pad + j] = h->k[j * h->stride + c] + h->bk[c];
+        for (size_t j = n; j < n_pad; j++) h->kt[c * n_pad + j] = 0.0f;
+    }
+    for (size_t j = 0; j < n; j++) {
+        for (size_t c = 0; c < d; c++) h->vp[j * d_pad + c] = h->v[j * h->stride + c] + h->bv[c];
+        memset(h->vp + j * d_pad + d, 0, (d_pad - d) * sizeof(float));
+    }
+}
+
+/* Query rows i0 .. i0 + rows of the block, biased, scaled, transposed;
+ * rows past `rows` are zero. */
+CB_KERNEL void cb_attn_stage_queries(const cb_attn_head *h, size_t i0, size_t rows)
+{
+    for (size_t c = 0; c < h->d; c++)
+        for (size_t r = 0; r < ROWS; r++)
+            h->qt[c * ROWS + r] = r < rows ? (h->q[(i0 + r) * h->stride + c] + h->bq[c]) * h->scale : 0.0f;
+}
+
+/* Scores of keys j0 .. j0 + COLS for the block: a ROWS x COLS tile of
+ * Q K^T, summed over the head dims in order. */
+CB_KERNEL void cb_attn_score_tile(const cb_attn_head *h, size_t j0)
+{
+    v8f acc[ROWS][TILE_V];
+    for (size_t r = 0; r < ROWS; r++)
+        for (size_t t = 0; t < TILE_V; t++) acc[r][t] = splat8(0.0f);
+    for (size_t c = 0; c < h->d; c++) {
+        v8f kv[TILE_V];
+        for (size_t t = 0; t < TILE_V; t++) kv[t] = load8(h->kt + c * h->n_pad + j0 + 8 * t);
+        for (size_t r = 0; r < ROWS; r++) {
+            /* vector * scalar broadcasts (vbroadcastss), unlike a vector
+             * literal of eight copies */
+            const float qv = h->qt[c * ROWS + r];
+            for (size_t t = 0; t < TILE_V; t++) acc[r][t] += kv[t] * qv;
+        }
+    }
+    for (size_t r = 0; r < ROWS; r++)
+        for (size_t t = 0; t < TILE_V; t++) store8(h->p + r * h->n_pad + j0 + 8 * t, acc[r][t]);
+}
+
+/* DeBERTa: adds q_i . relk[i - j] + k_j . relq[i - j] to the block's
+ * scores (cb_attn_gather_relative staged both). */
+CB_KERNEL void cb_attn_relative_scores(const cb_attn_head *h, size_t i0, size_t rows)
+{
+    const size_t n = h->n, d = h->d, d_pad = h->d_pad;
+    for (size_t r = 0; r < rows; r++) {
+        const size_t i = i0 + r;
+        memset(h->qrow, 0, d_pad * sizeof(float));
+        for (size_t c = 0; c < d; c++) h->qrow[c] = (h->q[i * h->stride + c] + h->bq[c]) * h->scale;
+        for (size_t j = 0; j < n; j++) {
+            const size_t t = i + n - 1 - j;
+            v8f acc = splat8(0.0f);
+            for (size_t c = 0; c < d_pad; c += 8)
+                acc += load8(h->qrow + c) * load8(h->pk + t * d_pad + c) +
+                       load8(h->kp + j * d_pad + c) * load8(h->pq + t * d_pad + c);
+            h->p[r * h->n_pad + j] += hsum8(acc);
+        }
+    }
+}
+
+/* Softmax of one row of n scores padded to n_pad (a multiple of 8) in
+ * place, unnormalised: e^(x - max), padding columns 0; returns 1 / sum.
+ * The sum runs in eight lanes, then hsum8: the same order for every tile
+ * shape. */
+CB_KERNEL float cb_attn_softmax_row(float *pr, size_t n, size_t n_pad)
+{
+    for (size_t j = n; j < n_pad; j++) pr[j] = -INFINITY;
+    v8f m8 = load8(pr);
+    for (size_t j = 8; j < n_pad; j += 8) {
+        const v8f x = load8(pr + j);
+        m8 = max8(x, m8);
+    }
+    const v8f mx = splat8(hmax8(m8));
+    v8f s8 = splat8(0.0f);
+    for (size_t j = 0; j < n_pad; j += 8) {
+        const v8f e = exp8_nonpositive(load8(pr + j) - mx);
+        store8(pr + j, e);
+        s8 += e;
+    }
+    /* Padding lanes added e^-87 each to a sum of at least 1: nothing. */
+    for (size_t j = n; j < n_pad; j++) pr[j] = 0.0f;
+    return 1.0f / hsum8(s8);
+}
+
+/* Head dims c0 .. c0 + COLS of the block's context: a ROWS x COLS tile of
+ * P V summed over the keys, times each row's 1 / sum, written to out (the
+ * block's first row, rows out_stride apart). Only for c0 < d: d_pad is a
+ * multiple of 16, so with COLS = 8 it can hold a whole tile past d, whose
+ * width d - c0 would wrap around and copy COLS zeros past the head
+ * (issue 15). The tile reads V no further than d rounded up to COLS. */
+CB_KERNEL void cb_attn_context_tile(const cb_attn_head *h, size_t c0, size_t rows, const float *inv, float *out,
+                                    size_t out_stride)
+{
+    v8f acc[ROWS][TILE_V];
+    for (size_t r = 0; r < ROWS; r++)
+        for (size_t t = 0; t < TILE_V; t++) acc[r][t] = splat8(0.0f);
+    for (size_t j = 0; j < h->n; j++) {
+        v8f vv[TILE_V];
+        for (size_t t = 0; t < TILE_V; t++) vv[t] = load8(h->vp + j * h->d_pad + c0 + 8 * t);
+        for (size_t r = 0; r < ROWS; r++) {
+            const float w = h->p[r * h->n_pad + j];
+            for (size_t t = 0; t < TILE_V; t++) acc[r][t] += vv[t] * w;
+        }
+    }
+    for (size_t r = 0; r < rows; r++) {
+        float tile[COLS];
+        for (size_t t = 0; t < TILE_V; t++) store8(tile + 8 * t, acc[r][t] * splat8(inv[r]));
+        const size_t width = h->d - c0 < COLS ? h->d - c0 : COLS;
+        memcpy(out + r * out_stride + c0, tile, width * sizeof(float));
+    }
+}
+
+#endif

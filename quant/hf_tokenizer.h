@@ -13,7 +13,7 @@
 
 #include "alloc.h"
 #include "crossbyte.h"
-#include "tokenizer.h"
+#include "tokenizer_spec.h"
 
 typedef struct cb_hf_tokenizer {
     cb_tokenizer_spec spec;   /* vocab and added_ids point into the owned buffers below */

@@ -10,11 +10,12 @@
  * seems: a last-bit difference in one activation can move it to the next
  * level, and such single flips moved int8 logits by up to 4e-2 between
  * builds that differed only in FMA use. Every step is one IEEE operation. */
-#include "ops.h"
+#include "act_quant.h"
 
 #include <math.h>
 #include <string.h>
 
+#include "error.h"
 #include "simd.h"
 
 typedef struct quantize_task {
@@ -102,4 +103,37 @@ void cb_quantize_rows(cb_quantizer *q, const float *x, size_t rows, pthreadpool_
      * past the last row: give them the last row's values, as its own
      * quantiser does. */
     for (size_t i = 0; i < XNN_EXTRA_QUANTIZATION_PARAMS; i++) q->params[rows + i] = q->params[rows - 1];
+}
+
+void cb_quantizer_init(cb_quantizer *q, int width, const cb_allocator *alloc)
+{
+    memset(q, 0, sizeof *q);
+    q->width = width;
+    q->alloc = alloc;
+}
+
+cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err)
+{
+    if (rows <= q->capacity_rows) return CB_OK;
+    cb_free(q->alloc, q->data);
+    cb_free(q->alloc, q->params);
+    q->data = cb_malloc(q->alloc, rows * (size_t)q->width + XNN_EXTRA_BYTES);
+    q->params = cb_malloc(q->alloc, (rows + XNN_EXTRA_QUANTIZATION_PARAMS) * sizeof *q->params);
+    if (!q->data || !q->params) {
+        cb_free(q->alloc, q->data);
+        cb_free(q->alloc, q->params);
+        q->data = NULL;
+        q->params = NULL;
+        q->capacity_rows = 0;
+        return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %zu quantised rows", rows);
+    }
+    q->capacity_rows = rows;
+    return CB_OK;
+}
+
+void cb_quantizer_destroy(cb_quantizer *q)
+{
+    cb_free(q->alloc, q->data);
+    cb_free(q->alloc, q->params);
+    memset(q, 0, sizeof *q);
 }

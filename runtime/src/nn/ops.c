@@ -70,39 +70,6 @@ cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float
     return CB_OK;
 }
 
-void cb_quantizer_init(cb_quantizer *q, int width, const cb_allocator *alloc)
-{
-    memset(q, 0, sizeof *q);
-    q->width = width;
-    q->alloc = alloc;
-}
-
-cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err)
-{
-    if (rows <= q->capacity_rows) return CB_OK;
-    cb_free(q->alloc, q->data);
-    cb_free(q->alloc, q->params);
-    q->data = cb_malloc(q->alloc, rows * (size_t)q->width + XNN_EXTRA_BYTES);
-    q->params = cb_malloc(q->alloc, (rows + XNN_EXTRA_QUANTIZATION_PARAMS) * sizeof *q->params);
-    if (!q->data || !q->params) {
-        cb_free(q->alloc, q->data);
-        cb_free(q->alloc, q->params);
-        q->data = NULL;
-        q->params = NULL;
-        q->capacity_rows = 0;
-        return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %zu quantised rows", rows);
-    }
-    q->capacity_rows = rows;
-    return CB_OK;
-}
-
-void cb_quantizer_destroy(cb_quantizer *q)
-{
-    cb_free(q->alloc, q->data);
-    cb_free(q->alloc, q->params);
-    memset(q, 0, sizeof *q);
-}
-
 /* ---- row-wise operations ------------------------------------------------------ */
 
 typedef struct layernorm_task {

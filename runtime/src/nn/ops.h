@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <xnnpack.h>
 
+#include "act_quant.h"
 #include "alloc.h"
 #include "crossbyte.h"
 #include "model_config.h"
@@ -35,16 +36,6 @@ typedef struct cb_linear_op {
     xnn_operator_t fc;
 } cb_linear_op;
 
-/* Dynamic int8 quantisation of activations (one scale and zero point per
- * row), shared by every int8 linear layer of the same input width. */
-typedef struct cb_quantizer {
-    int8_t *data;                            /* [rows, width] + XNN_EXTRA_BYTES */
-    struct xnn_quantization_params *params;  /* [rows + XNN_EXTRA_QUANTIZATION_PARAMS] */
-    size_t capacity_rows;
-    int width;
-    const cb_allocator *alloc;
-} cb_quantizer;
-
 /* fuse_relu: clamp the output at 0 inside the operator (hidden_act relu);
  * float32 layers only: int8 ones leave bias and activation to the caller. */
 cb_status cb_linear_create(cb_linear_op *op, const cb_linear_weights *w, int fuse_relu,
@@ -60,13 +51,6 @@ cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float
 /* The bias the caller still has to add to cb_linear_run's output (int8
  * layers: see ops.c), or NULL when the operator added it. */
 const float *cb_linear_unapplied_bias(const cb_linear_op *op);
-
-/* No allocation until cb_quantizer_reserve. */
-void cb_quantizer_init(cb_quantizer *q, int width, const cb_allocator *alloc);
-cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err);
-/* Quantises x[rows, width] into q (reserved for rows): act_quant.c. */
-void cb_quantize_rows(cb_quantizer *q, const float *x, size_t rows, pthreadpool_t pool);
-void cb_quantizer_destroy(cb_quantizer *q);
 
 /* x[r] = LayerNorm(x[r] + bias + residual[r]) * gamma + beta for every row;
  * bias and residual may be NULL. */

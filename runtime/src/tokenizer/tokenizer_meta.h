@@ -6,7 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "alloc.h"
-#include "tokenizer.h"
+#include "tokenizer_spec.h"
 
 /* The "tokenizer" object of the metadata (everything but the vocabulary
  * bytes and BPE merges, which travel as the u8 tensors "tokenizer.vocab" and

@@ -6,7 +6,9 @@
  * difference cannot hide here. Bound: 1e-4 absolute per value, the one the
  * score suites use for logits (float32 summation order differs from
  * PyTorch's by a few ulps per dot product; 1e-4 is far above that and far
- * below any wrong term). */
+ * below any wrong term). It also reads the reference's "logits" (each pair
+ * alone, unpadded), which the score suites, comparing packed batches with
+ * "batch_logits", do not. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@ static void check_fixture(const char *name)
     cJSON *ref = cbt_reference(name);
     const cJSON *cases = cJSON_GetObjectItemCaseSensitive(ref, "cases"), *c;
     const int H = m->config.hidden_size, L = m->config.num_layers;
+    int idx = 0;
     cJSON_ArrayForEach(c, cases)
     {
         const int max_length = cJSON_GetObjectItemCaseSensitive(c, "max_length")->valueint;
@@ -69,6 +72,27 @@ static void check_fixture(const char *name)
             printf("%s max_length %d layer %d: max |diff| %.2g\n", name, max_length, layer, worst);
         }
         cb_model_release_workspace(m, ws);
+        /* reference.json's "logits": each pair through the model alone
+         * (batch_size 1), as Hugging Face ran it unpadded. */
+        const cJSON *logits = cJSON_GetObjectItemCaseSensitive(c, "logits");
+        cbt_pairs cp = cbt_case_pairs(name, idx);
+        const int labels = cb_model_num_labels(m);
+        const cb_predict_options one = { .max_length = max_length, .batch_size = 1, .activation = CB_ACTIVATION_NONE };
+        float got[8];
+        cr_assert(labels <= 8 && cJSON_GetArraySize(logits) == (int)cp.n);
+        double worst = 0.0;
+        for (size_t i = 0; i < cp.n; i++) {
+            cr_assert_eq(cb_predict(m, &cp.pairs[i], 1, &one, got, &err), CB_OK, "%s", err.message);
+            for (int l = 0; l < labels; l++) {
+                const double d = fabs(got[l] - cbt_num2(logits, (int)i, l));
+                cr_expect(d <= TOL, "%s max_length %d pair %zu label %d: logit %.7f, HF alone %.7f", name, max_length, i,
+                          l, (double)got[l], cbt_num2(logits, (int)i, l));
+                worst = d > worst ? d : worst;
+            }
+        }
+        printf("%s max_length %d: %zu pairs scored alone, max |logit diff| %.2g\n", name, max_length, cp.n, worst);
+        cbt_pairs_free(&cp);
+        idx++;
         free(ids);
         free(types);
         free(x);

@@ -33,6 +33,17 @@ cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure || status=1
 
+# ==== Python (issue 13) ========================================================
+# pytest on the wheel tools/setup.sh installed into $CROSSBYTE_CACHE/py-venv
+# (tests/python; the package must be installed: a missing one fails).
+echo "== Python: pytest on the installed wheel (tests/python) =="
+pyvenv=${CROSSBYTE_CACHE:-$HOME/.cache/crossbyte}/py-venv
+if [ -x "$pyvenv/bin/python" ] && "$pyvenv/bin/python" -c "import crossbyte" 2>/dev/null; then
+  (cd tests && "$pyvenv/bin/python" -m pytest -q python) || status=1
+else
+  echo "Python: the crossbyte package is not installed in $pyvenv (tools/setup.sh installs it)" >&2; status=1
+fi
+
 # ==== WebAssembly (issue 4) ====================================================
 # The JavaScript wrapper under Node's own runner (every BERT fixture against
 # reference.json and the native CLI, bad inputs), then web/ in headless

@@ -121,3 +121,22 @@ def test_readme_berlin_example_equals_cli():
             "Berlin is well known for its museums."]
     got = CrossEncoder(model).predict([(q, d) for d in docs])
     assert np.array_equal(got, cli_scores(model, [[q, d] for d in docs], 512))
+
+
+def test_sentence_encoder_equals_cli_embed():
+    folder = os.path.join(os.environ.get("CROSSBYTE_MODELS_DIR", os.path.expanduser("~/.cache/crossbyte/models")),
+                          "all-MiniLM-L6-v2")
+    assert os.path.isdir(folder), f"{folder} missing: tools/setup.sh installs it"
+    texts = ["How many people live in Berlin?", "Berlin is well known for its museums."]
+    enc = crossbyte.SentenceEncoder(folder)
+    got = enc.encode(texts)
+    r = subprocess.run([CLI, "embed", folder], input="".join(json.dumps(t) + "\n" for t in texts).encode(),
+                       capture_output=True, check=True)
+    want = np.array([json.loads(l) for l in r.stdout.decode().splitlines()], dtype=np.float32)
+    assert got.dtype == np.float32 and got.shape == (2, 384)
+    assert np.array_equal(got, want)
+    assert enc.encode(texts[0]).shape == (384,)
+    sim = enc.similarity(got, got)
+    assert sim.shape == (2, 2) and abs(float(sim[0, 0]) - 1) < 1e-5
+    with pytest.raises(crossbyte.WrongModelKindError):
+        CrossEncoder(folder)

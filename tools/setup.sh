@@ -49,3 +49,32 @@ if [ "${CROSSBYTE_SKIP_WASM:-0}" != 1 ]; then
     echo "$want" > "$stamp"
   fi
 fi
+
+# ==== Python (issue 13) ========================================================
+# The crossbyte package (python/): a venv in $CROSSBYTE_CACHE/py-venv with
+# python/requirements.txt (numpy, pytest, tqdm, scikit-build-core; keyed by
+# that file's sha256), a wheel built from python/ against the cached XNNPACK
+# (build/python-wheel, no build isolation: offline once the venv exists) and
+# installed into the venv. Skipped when the sources' hash is unchanged.
+cache=${CROSSBYTE_CACHE:-$HOME/.cache/crossbyte}
+pyvenv=$cache/py-venv
+pyreq=python/requirements.txt
+want=$(sha256sum "$pyreq" | cut -d' ' -f1)
+if [ ! -x "$pyvenv/bin/python" ] || [ "$(cat "$pyvenv/.crossbyte-requirements.sha256" 2>/dev/null)" != "$want" ]; then
+  pybin=python3
+  command -v python3.11 >/dev/null 2>&1 && pybin=python3.11
+  [ -x "$pyvenv/bin/python" ] || "$pybin" -m venv "$pyvenv"
+  "$pyvenv/bin/python" -m pip install --disable-pip-version-check -q -r "$pyreq" >&2
+  echo "$want" > "$pyvenv/.crossbyte-requirements.sha256"
+fi
+srchash=$( (echo "$xnnpack"; find CMakeLists.txt cmake runtime quant python -type f -not -path 'python/build/*' \
+  | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$pyvenv/.crossbyte-wheel.sha256" 2>/dev/null)" != "$srchash" ]; then
+  rm -rf build/python-wheel
+  CROSSBYTE_XNNPACK_DIR="$xnnpack" "$pyvenv/bin/python" -m pip wheel --disable-pip-version-check -q \
+    --no-build-isolation --no-deps -w build/python-wheel ./python >&2
+  "$pyvenv/bin/python" -m pip install --disable-pip-version-check -q --force-reinstall --no-deps \
+    build/python-wheel/crossbyte-*.whl >&2
+  echo "$srchash" > "$pyvenv/.crossbyte-wheel.sha256"
+  echo "setup: installed the crossbyte wheel into $pyvenv" >&2
+fi

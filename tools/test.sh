@@ -64,6 +64,17 @@ echo "== AddressSanitizer + UBSan build: out of memory at every allocation (test
 oom_sites build-asan/test_oom || status=1
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
+# ==== Python (issue 13) ========================================================
+# pytest on the wheel tools/setup.sh installed into $CROSSBYTE_CACHE/py-venv
+# (tests/python; the package must be installed: a missing one fails).
+echo "== Python: pytest on the installed wheel (tests/python) =="
+pyvenv=${CROSSBYTE_CACHE:-$HOME/.cache/crossbyte}/py-venv
+if [ -x "$pyvenv/bin/python" ] && "$pyvenv/bin/python" -c "import crossbyte" 2>/dev/null; then
+  (cd tests && "$pyvenv/bin/python" -m pytest -q python) || status=1
+else
+  echo "Python: the crossbyte package is not installed in $pyvenv (tools/setup.sh installs it)" >&2; status=1
+fi
+
 # ==== WebAssembly (issue 4) ====================================================
 # The JavaScript wrapper under Node's own runner (every BERT fixture against
 # reference.json and the native CLI, bad inputs), then web/ in headless

@@ -48,8 +48,12 @@ ORT_FILES = {
 # .cbm files run.sh converts into each model folder.
 OUR_FILES = {"crossbyte-int8": "crossbyte-int8.cbm", "crossbyte-f32": "crossbyte-f32.cbm"}
 OUR_BENCH = os.environ.get("CROSSBYTE_BENCH_BIN", os.path.join(HERE, "..", "..", "build", "crossbyte-bench"))
+# The Python package (python/, issue 13) on the int8 file, in the venv
+# tools/setup.sh installs it into (CROSSBYTE_PY overrides that python).
+PY_VENV = os.path.join(os.environ.get("CROSSBYTE_CACHE", os.path.expanduser("~/.cache/crossbyte")), "py-venv")
+OUR_PY = os.environ.get("CROSSBYTE_PY", os.path.join(PY_VENV, "bin", "python"))
 ALL_ENGINES = ["ort-f32", "ort-int8", "st-torch-f32", "ort-opt-f32", "ort-opt-int8", "ort-int8-rr", "ort-q8-tjs",
-               "crossbyte-int8", "crossbyte-f32"]
+               "crossbyte-int8", "crossbyte-f32", "crossbyte-python"]
 WORKLOADS = ["rerank100", "pair128"]
 MiB = 1024 * 1024
 
@@ -183,6 +187,30 @@ def child(spec):
         except Exception:
             res["st_flattens_inputs"] = None
         warm = lambda: e2e(batches[:1])  # noqa: E731
+    elif engine == "crossbyte-python":
+        import crossbyte
+        res["import_ms"] = (time.perf_counter() - t_proc) * 1e3
+        res["rss_import_mb"] = vm_rss_mib()
+        model_file = os.path.join(folder, OUR_FILES["crossbyte-int8"])
+        t0 = time.perf_counter()
+        ce = crossbyte.CrossEncoder(model_file, max_length=512, num_threads=threads)
+        res["first_score"] = float(ce.predict(list(wl["latency_pair"])))
+        res["load_first_ms"] = (time.perf_counter() - t0) * 1e3
+        flat = [i for b in batches for i in b]  # the workload's order, batches of bs
+
+        def e2e(batch_list):
+            sub = [i for b in batch_list for i in b]
+            s = ce.predict([pairs[i] for i in sub], batch_size=bs if spec["workload"] == "rerank100" else 32)
+            out = [None] * len(pairs)
+            for i, v in zip(sub, s.tolist()):
+                out[i] = v
+            return out
+
+        model_only = lambda: e2e(batches)  # noqa: E731  (texts in: the binding has no tensor input)
+        res["file_bytes"] = os.path.getsize(model_file)
+        res["versions"] = {"crossbyte": crossbyte.__version__, "xnnpack_int8_kernels": crossbyte.int8_gemm_kernels()}
+        res["padded_tokens"] = sum(len(t) for t in ce.tokenize([pairs[i] for i in flat], 512)["input_ids"])
+        warm = lambda: e2e(batches[:1])  # noqa: E731
     else:
         raise SystemExit(f"unknown engine {engine}")
 
@@ -256,6 +284,8 @@ def run_child(spec, timeout):
         cmd = [OUR_BENCH, os.path.join(spec["folder"], OUR_FILES[spec["engine"]]), spec["workload_file"],
                "--workload", spec["workload"], "--threads", str(spec["threads"]),
                "--min-time", str(spec["min_time"])]
+    elif spec["engine"] == "crossbyte-python":
+        cmd = [OUR_PY, os.path.abspath(__file__), "--child", json.dumps(spec)]
     else:
         cmd = [sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)]
     p = subprocess.run(cmd, env=thread_env(spec["threads"]), capture_output=True, text=True, timeout=timeout)

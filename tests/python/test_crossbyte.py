@@ -1,0 +1,142 @@
+"""The installed crossbyte wheel against the CLI (build/crossbyte) on every fixture."""
+import json
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import crossbyte
+from crossbyte import CrossEncoder
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+CLI = os.environ.get("CROSSBYTE_CLI", os.path.join(ROOT, "build", "crossbyte"))
+NAMES = sorted(n for n in os.listdir(FIXTURES) if os.path.exists(os.path.join(FIXTURES, n, "reference.json")))
+
+
+def test_installed_wheel_not_source_tree():
+    assert "site-packages" in crossbyte.__file__, crossbyte.__file__
+
+
+@pytest.fixture(scope="session")
+def models(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cbm")
+    out = {}
+    for n in NAMES:
+        for dt in ("f32", "int8"):
+            p = str(d / f"{n}-{dt}.cbm")
+            CrossEncoder.convert(os.path.join(FIXTURES, n), p, dtype=dt)
+            out[n, dt] = p
+    return out
+
+
+def cli_scores(model, pairs, max_length):
+    inp = "".join(json.dumps(p) + "\n" for p in pairs)
+    r = subprocess.run([CLI, "predict", model, "--max-length", str(max_length)], input=inp.encode(),
+                       capture_output=True, check=True)
+    return np.array([json.loads(l) for l in r.stdout.decode().splitlines()], dtype=np.float32)
+
+
+@pytest.mark.parametrize("dtype", ["f32", "int8"])
+@pytest.mark.parametrize("name", NAMES)
+def test_fixture_equals_cli(models, name, dtype):
+    ref = json.load(open(os.path.join(FIXTURES, name, "reference.json"), encoding="utf-8"))
+    for case in ref["cases"]:
+        m = CrossEncoder(models[name, dtype], max_length=case["max_length"])
+        got = m.predict(case["pairs"])
+        want = cli_scores(models[name, dtype], case["pairs"], case["max_length"])
+        assert got.dtype == np.float32
+        assert got.shape == ((len(case["pairs"]),) if m.num_labels == 1 else (len(case["pairs"]), m.num_labels))
+        # 9 significant digits round-trip float32: equal arrays are equal bits
+        assert np.array_equal(got, want.reshape(got.shape))
+
+
+def test_shapes_as_sentence_transformers(models):
+    m = CrossEncoder(models["bert-tiny", "int8"])
+    one = m.predict(("a", "b"))
+    assert isinstance(one, np.float32)
+    assert m.predict([("a", "b")]).shape == (1,)
+    e = m.predict([])
+    assert e.shape == (0,)
+    r = m.rank("q", ["x", "y", "x"], return_documents=True)
+    assert [set(d) for d in r] == [{"corpus_id", "score", "text"}] * 3
+    assert all(isinstance(d["score"], float) for d in r)
+    assert r[0]["score"] >= r[1]["score"] >= r[2]["score"]
+    ids = [d["corpus_id"] for d in r if d["text"] == "x"]
+    assert ids == sorted(ids)  # ties keep document order
+    assert len(m.rank("q", ["x", "y", "z"], top_k=2)) == 2
+    nli = CrossEncoder(models["bert-nli-3label", "f32"])
+    assert nli.predict([("a", "b"), ("c", "d")]).shape == (2, 3)
+    assert nli.predict(("a", "b")).shape == (3,)
+    soft = nli.predict([("a", "b")], activation_fn="identity", apply_softmax=True)
+    assert abs(float(soft.sum()) - 1) < 1e-5
+    with pytest.raises(ValueError):
+        nli.rank("q", ["a"])
+
+
+def test_bad_input_raises_and_model_stays_usable(models, tmp_path):
+    m = CrossEncoder(models["bert-tiny", "int8"])
+    pairs = [("how many", "people live"), ("in berlin", "?")]
+    want = m.predict(pairs)
+    with pytest.raises(OSError) as e:
+        CrossEncoder(str(tmp_path / "missing.cbm"))
+    assert isinstance(e.value, crossbyte.Error) and e.value.code == 7
+    bad = tmp_path / "corrupt.cbm"
+    bad.write_bytes(open(models["bert-tiny", "int8"], "rb").read()[:1000])
+    with pytest.raises(crossbyte.Error):
+        CrossEncoder(str(bad))
+    with pytest.raises(TypeError):
+        m.predict([("q", 3)])
+    with pytest.raises(TypeError):
+        m.predict([("q",)])
+    for text in (b"\xff\xfe", "\ud800"):
+        with pytest.raises(crossbyte.InvalidUTF8Error) as e:
+            m.predict([("q", text)])
+        assert isinstance(e.value, ValueError) and e.value.code == 9
+    with pytest.raises(crossbyte.MaxLengthError) as e:
+        CrossEncoder(models["bert-tiny", "int8"], max_length=1)
+    assert e.value.code == 11 and "max_length 1" in str(e.value)
+    with pytest.raises(ValueError):
+        m.max_length = 1
+    assert np.array_equal(m.predict(pairs), want)
+
+
+def test_threads_share_one_model(models):
+    ref = json.load(open(os.path.join(FIXTURES, "bert-minilm-h384", "reference.json"), encoding="utf-8"))
+    pairs = ref["cases"][0]["pairs"]
+    m = CrossEncoder(models["bert-minilm-h384", "int8"])
+    want = m.predict(pairs)
+    with ThreadPoolExecutor(8) as ex:
+        got = list(ex.map(lambda _: m.predict(pairs, batch_size=7), range(32)))
+    for g in got:
+        assert np.array_equal(g, want)
+
+
+def test_readme_berlin_example_equals_cli():
+    model = os.path.join(ROOT, "tests", "real", "rerank-minilm-l6-dl20")
+    q = "How many people live in Berlin?"
+    docs = ["Berlin has a population of 3,520,031 registered inhabitants in an area of 891.82 square kilometers.",
+            "Berlin is well known for its museums."]
+    got = CrossEncoder(model).predict([(q, d) for d in docs])
+    assert np.array_equal(got, cli_scores(model, [[q, d] for d in docs], 512))
+
+
+def test_sentence_encoder_equals_cli_embed():
+    folder = os.path.join(os.environ.get("CROSSBYTE_MODELS_DIR", os.path.expanduser("~/.cache/crossbyte/models")),
+                          "all-MiniLM-L6-v2")
+    assert os.path.isdir(folder), f"{folder} missing: tools/setup.sh installs it"
+    texts = ["How many people live in Berlin?", "Berlin is well known for its museums."]
+    enc = crossbyte.SentenceEncoder(folder)
+    got = enc.encode(texts)
+    r = subprocess.run([CLI, "embed", folder], input="".join(json.dumps(t) + "\n" for t in texts).encode(),
+                       capture_output=True, check=True)
+    want = np.array([json.loads(l) for l in r.stdout.decode().splitlines()], dtype=np.float32)
+    assert got.dtype == np.float32 and got.shape == (2, 384)
+    assert np.array_equal(got, want)
+    assert enc.encode(texts[0]).shape == (384,)
+    sim = enc.similarity(got, got)
+    assert sim.shape == (2, 2) and abs(float(sim[0, 0]) - 1) < 1e-5
+    with pytest.raises(crossbyte.WrongModelKindError):
+        CrossEncoder(folder)

@@ -90,7 +90,8 @@ def main():
     p = out.append
     # The machine, its int8 instructions and the kernels crossbyte ran: ratios
     # hold for one machine type only.
-    host = json.load(open(args.peers)).get("host", {}) if args.peers != "-" else {}
+    peers_doc = json.load(open(args.peers)) if args.peers != "-" else {}
+    host = peers_doc.get("meta", {}).get("host", {}) or peers_doc.get("host", {})   # peers.py writes meta.host
     kernels = sorted({r.get("versions", {}).get("xnnpack_int8_kernels") for r in ours} - {None})
     if host or kernels:
         p(f"CPU: {host.get('cpu', '?')} ({host.get('nproc', '?')} cores), "

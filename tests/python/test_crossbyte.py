@@ -140,3 +140,23 @@ def test_sentence_encoder_equals_cli_embed():
     assert sim.shape == (2, 2) and abs(float(sim[0, 0]) - 1) < 1e-5
     with pytest.raises(crossbyte.WrongModelKindError):
         CrossEncoder(folder)
+
+
+def test_rank_equals_cli_rank(models):
+    """rank() gives `crossbyte rank`'s order and scores (ties included: the
+    passage list repeats one text, so two scores are equal)."""
+    ref = json.load(open(os.path.join(FIXTURES, "bert-tiny", "reference.json"), encoding="utf-8"))
+    q = ref["cases"][0]["pairs"][0][0]
+    docs = [p[1] for p in ref["cases"][0]["pairs"] if "\n" not in p[1] and "\r" not in p[1] and "\x00" not in p[1]]
+    docs = docs[:12] + [docs[0]]
+    for dt in ("f32", "int8"):
+        m = CrossEncoder(models["bert-tiny", dt])
+        got = m.rank(q, docs)
+        r = subprocess.run([CLI, "rank", models["bert-tiny", dt], "--query", q], input=("\n".join(docs) + "\n").encode(),
+                           capture_output=True, check=True)
+        want = [json.loads(line) for line in r.stdout.decode().splitlines()]
+        assert [g["corpus_id"] for g in got] == [w["corpus_id"] for w in want]
+        assert [np.float32(g["score"]) for g in got] == [np.float32(w["score"]) for w in want]
+        top = m.rank(q, docs, top_k=3, return_documents=True)
+        assert [t["corpus_id"] for t in top] == [w["corpus_id"] for w in want[:3]]
+        assert [t["text"] for t in top] == [docs[w["corpus_id"]] for w in want[:3]]

@@ -26,8 +26,17 @@
 typedef struct args {
     const char *model, *query, *out;
     int max_length, batch_size, threads, top_k, raw, softmax, labels, normalize;
+    cb_long_document long_document;
+    int stride;   /* as cb_predict_options.stride */
+    cb_aggregate aggregate;
     cb_dtype dtype;
 } args;
+
+#define LONG_DOCUMENT_HELP \
+    "  --long-document truncate|chunk  a passage too long for max_length beside the query: cut it (default,\n" \
+    "                 as sentence-transformers), or score overlapping windows of whole words and aggregate\n" \
+    "  --stride N     chunk: word pieces consecutive windows share (default: a quarter of the window; 0 = none)\n" \
+    "  --aggregate max|first|mean  chunk: the pair's score from its windows' (default max)\n"
 
 static const char usage_main[] =
     "usage: crossbyte COMMAND ...\n"
@@ -50,12 +59,17 @@ static const char usage_predict[] =
     "  --softmax      softmax over the labels of each pair\n"
     "  --labels       print {\"label\": score} objects instead of arrays\n"
     "  --threads N    threads per batch (default 1)\n"
-    "  --batch-size N pairs per forward pass (default 32)\n";
+    "  --batch-size N pairs (or windows) per forward pass (default 32)\n"
+    LONG_DOCUMENT_HELP;
 
 static const char usage_rank[] =
     "usage: crossbyte rank MODEL --query Q [--top-k K] [--max-length N] [--raw] [--threads N] [--batch-size N]\n"
+    "                      [--long-document truncate|chunk] [--stride N] [--aggregate max|first|mean]\n"
     "  stdin   passages, one per line\n"
-    "  stdout  {\"corpus_id\":i,\"score\":s} per line, best first (K lines with --top-k)\n";
+    "  stdout  {\"corpus_id\":i,\"score\":s} per line, best first (K lines with --top-k); with chunk also\n"
+    "          \"window\":{\"begin\":b,\"end\":e,\"index\":w,\"count\":n}: the bytes [b, e) of the passage\n"
+    "          whose window gave the score, window w of n\n"
+    LONG_DOCUMENT_HELP;
 
 static const char usage_tokenize[] =
     "usage: crossbyte tokenize MODEL [--max-length N]\n"
@@ -117,6 +131,28 @@ static int parse_args(int argc, char **argv, const char *usage, args *a)
             if (!v) break;
             a->out = v;
             i++;
+        } else if (!strcmp(f, "--long-document")) {
+            if (v && !strcmp(v, "truncate")) a->long_document = CB_LONG_TRUNCATE;
+            else if (v && !strcmp(v, "chunk")) a->long_document = CB_LONG_CHUNK;
+            else {
+                fprintf(stderr, "crossbyte: --long-document is truncate or chunk, got '%s'\n", v ? v : "");
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(f, "--aggregate")) {
+            if (v && !strcmp(v, "max")) a->aggregate = CB_AGGREGATE_MAX;
+            else if (v && !strcmp(v, "first")) a->aggregate = CB_AGGREGATE_FIRST;
+            else if (v && !strcmp(v, "mean")) a->aggregate = CB_AGGREGATE_MEAN;
+            else {
+                fprintf(stderr, "crossbyte: --aggregate is max, first or mean, got '%s'\n", v ? v : "");
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(f, "--stride")) {
+            int st;
+            if (!cli_parse_int(f, v, 0, 1 << 30, &st)) return 2;
+            a->stride = st == 0 ? CB_STRIDE_NONE : st;
+            i++;
         } else if (!strcmp(f, "--dtype")) {
             if (v && !strcmp(v, "f32")) a->dtype = CB_DTYPE_F32;
             else if (v && !strcmp(v, "int8")) a->dtype = CB_DTYPE_INT8;
@@ -140,6 +176,19 @@ static int parse_args(int argc, char **argv, const char *usage, args *a)
         return 2;
     }
     return 0;
+}
+
+/* The scoring options the flags ask for; --raw wins over `activation`. */
+static cb_predict_options predict_options(const args *a, cb_activation activation)
+{
+    cb_predict_options po = cb_predict_default_options(NULL);
+    po.max_length = a->max_length;
+    po.batch_size = a->batch_size;
+    po.activation = a->raw ? CB_ACTIVATION_NONE : activation;
+    po.long_document = a->long_document;
+    po.stride = a->stride;
+    po.aggregate = a->aggregate;
+    return po;
 }
 
 static cb_model *load(const args *a)
@@ -192,8 +241,7 @@ static int run_predict(const args *a)
     cb_model *m = load(a);
     if (!m) return 1;
     const int L = cb_model_num_labels(m);
-    cb_predict_options po = { a->max_length, a->batch_size,
-                              a->raw ? CB_ACTIVATION_NONE : a->softmax ? CB_ACTIVATION_SOFTMAX : CB_ACTIVATION_DEFAULT };
+    const cb_predict_options po = predict_options(a, a->softmax ? CB_ACTIVATION_SOFTMAX : CB_ACTIVATION_DEFAULT);
     cb_pair pairs[CHUNK];
     jsonl_pair docs[CHUNK];
     float *scores = malloc(CHUNK * (size_t)L * sizeof *scores);
@@ -346,7 +394,7 @@ static int run_rank(const args *a)
         docs[n++] = line;
     }
     cb_ranked *out = malloc((n ? n : 1) * sizeof *out);
-    cb_predict_options po = { a->max_length, a->batch_size, a->raw ? CB_ACTIVATION_NONE : CB_ACTIVATION_DEFAULT };
+    const cb_predict_options po = predict_options(a, CB_ACTIVATION_DEFAULT);
     cb_error err;
     if (!rc && !out) {
         fprintf(stderr, "crossbyte: out of memory\n");
@@ -357,7 +405,14 @@ static int run_rank(const args *a)
         rc = 1;
     }
     size_t k = a->top_k && (size_t)a->top_k < n ? (size_t)a->top_k : n;
-    for (size_t i = 0; !rc && i < k; i++) printf("{\"corpus_id\":%zu,\"score\":%.9g}\n", out[i].corpus_id, out[i].score);
+    for (size_t i = 0; !rc && i < k; i++) {
+        printf("{\"corpus_id\":%zu,\"score\":%.9g", out[i].corpus_id, out[i].score);
+        const cb_window *w = &out[i].window;
+        if (a->long_document == CB_LONG_CHUNK)
+            printf(",\"window\":{\"begin\":%zu,\"end\":%zu,\"index\":%d,\"count\":%d}", w->begin, w->end, w->index,
+                   w->count);
+        puts("}");
+    }
     for (size_t i = 0; i < n; i++) free(docs[i]);
     free(docs);
     free(out);

@@ -189,7 +189,7 @@ static int answer(const search_args *a, cb_model *emb, cb_model *ce, size_t dim,
     size_t depth = (size_t)a->depth < c->n ? (size_t)a->depth : c->n, k = (size_t)a->top_k < c->n ? (size_t)a->top_k : c->n;
     if (ce) {
         for (size_t i = 0; i < depth; i++) docs[i] = c->text[hits[i].id], lens[i] = c->len[hits[i].id];
-        const cb_predict_options po = { a->max_length, a->batch_size, CB_ACTIVATION_DEFAULT };
+        const cb_predict_options po = { .max_length = a->max_length, .batch_size = a->batch_size };
         if (cb_rank(ce, q, q_len, docs, lens, depth, &po, ranked, &err) != CB_OK)
             return fprintf(stderr, "crossbyte search: rerank: %s\n", err.message), 0;
     }

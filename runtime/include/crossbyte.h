@@ -186,15 +186,45 @@ typedef enum cb_activation {
     CB_ACTIVATION_SOFTMAX = 3   /* over the labels of each pair */
 } cb_activation;
 
+/* What happens to a passage (the pair's second text) that does not fit in
+ * max_length beside the query. */
+typedef enum cb_long_document {
+    CB_LONG_TRUNCATE = 0,   /* cut it, longest_first, as sentence-transformers (and every peer) does */
+    CB_LONG_CHUNK = 1       /* score overlapping windows of it, each beside the query, and aggregate */
+} cb_long_document;
+
+/* How CB_LONG_CHUNK turns the windows' scores into the pair's score. */
+typedef enum cb_aggregate {
+    CB_AGGREGATE_MAX = 0,     /* the best window: a passage is as relevant as its best part */
+    CB_AGGREGATE_FIRST = 1,   /* the first window */
+    CB_AGGREGATE_MEAN = 2     /* the mean over the windows */
+} cb_aggregate;
+
+/* cb_predict_options.stride for windows that share no token. */
+#define CB_STRIDE_NONE (-1)
+
 typedef struct cb_predict_options {
     int max_length;           /* tokens per pair including specials; 0 = model default */
-    int batch_size;           /* pairs per forward pass; 0 = 32 */
+    int batch_size;           /* pairs (windows, with CB_LONG_CHUNK) per forward pass; 0 = 32 */
     cb_activation activation; /* CB_ACTIVATION_DEFAULT unless overridden */
+    /* Long documents. With CB_LONG_CHUNK a pair that fits is scored exactly
+     * as with CB_LONG_TRUNCATE. One that does not keeps the query as
+     * longest_first truncation would, and its passage is cut into windows of
+     * the room left, in word pieces, each ending where a word ends (a word is
+     * split only when it alone is wider than a window); consecutive windows
+     * share about `stride` word pieces (rounded to whole words). Every window
+     * is scored as a pair of its own, in the same packed batches, after the
+     * activation; `aggregate` makes the pair's score. Needs a model with one
+     * label (CB_ERR_NOT_SINGLE_LABEL otherwise). */
+    cb_long_document long_document;  /* CB_LONG_TRUNCATE */
+    int stride;               /* 0 = a quarter of the window; CB_STRIDE_NONE = no overlap;
+                                 else below half of max_length minus the specials */
+    cb_aggregate aggregate;   /* CB_AGGREGATE_MAX */
 } cb_predict_options;
 
 /* What cb_predict does with NULL options on `model`, spelled out: max_length
  * = cb_model_max_length(model) (0 when model is NULL: "the model's"),
- * batch_size 32, the model's default activation. */
+ * batch_size 32, the model's default activation, truncation. */
 cb_predict_options cb_predict_default_options(const cb_model *model);
 
 /* Scores n_pairs pairs. `scores` holds n_pairs * cb_model_num_labels(model)
@@ -202,9 +232,23 @@ cb_predict_options cb_predict_default_options(const cb_model *model);
 cb_status cb_predict(const cb_model *model, const cb_pair *pairs, size_t n_pairs,
                      const cb_predict_options *opts, float *scores, cb_error *err);
 
+/* The part of a pair's passage its score comes from. */
+typedef struct cb_window {
+    size_t begin, end;   /* bytes [begin, end) of the passage: whole words (truncation may
+                            have kept only the first pieces of the last one) */
+    int index;           /* which window: the best one for max and mean, 0 for first */
+    int count;           /* windows the passage was cut into; 1 when it fit or was truncated */
+} cb_window;
+
+/* cb_predict that also says, in windows[i] (n_pairs of them, or NULL), which
+ * part of pair i's passage gave its score. */
+cb_status cb_predict_windows(const cb_model *model, const cb_pair *pairs, size_t n_pairs,
+                             const cb_predict_options *opts, float *scores, cb_window *windows, cb_error *err);
+
 typedef struct cb_ranked {
     size_t corpus_id;   /* index into the docs array */
     float score;
+    cb_window window;   /* the part of the document the score comes from */
 } cb_ranked;
 
 /* Scores (query, docs[i]) for every i and writes all n_docs results to `out`,

@@ -10,9 +10,9 @@
  *               attention, the weights cache (base/, model/).
  * Nothing here includes or calls quant/, the converter, which sits on top.
  *
- * api.c: predict / rank / tokenize: the public API's glue between the
- * tokenizer, the batcher and the encoder, and sentence-transformers' score
- * activations. */
+ * api.c: cb_tokenize and sentence-transformers' score activations;
+ * predict.c: predict / rank (pairs, long documents, batches); embed.c:
+ * embeddings; model.c: loading; options.c: the defaults. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +23,6 @@
 static size_t text_len(const char *s, size_t len)
 {
     return len == CB_NUL_TERMINATED ? strlen(s) : len;
-}
-
-static cb_status bi_encoder_refusal(const cb_model *m, const char *call, cb_error *err)
-{
-    return cb_fail(err, CB_ERR_WRONG_MODEL_KIND, "%s needs a cross-encoder; this model is a bi-encoder (%s pooling, "
-                   "%d dimensions): use cb_embed", call, cb_pooling_name(m->config.pooling), m->config.hidden_size);
 }
 
 static cb_status check_pair(const cb_pair *p, size_t index, cb_error *err)
@@ -74,100 +68,6 @@ void cb_score_activate(cb_score_fn fn, float *v, int n)
         break;
     }
     }
-}
-
-static cb_score_fn score_fn_for(const cb_model *m, cb_activation a)
-{
-    switch (a) {
-    case CB_ACTIVATION_NONE: return CB_SCORE_IDENTITY;
-    case CB_ACTIVATION_SIGMOID: return CB_SCORE_SIGMOID;
-    case CB_ACTIVATION_SOFTMAX: return CB_SCORE_SOFTMAX;
-    case CB_ACTIVATION_DEFAULT: break;
-    }
-    return m->config.score_fn;
-}
-
-cb_status cb_predict(const cb_model *m, const cb_pair *pairs, size_t n_pairs, const cb_predict_options *opts,
-                     float *scores, cb_error *err)
-{
-    cb_error_clear(err);
-    if (!m) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_predict: model is NULL");
-    if (m->config.pooling != CB_POOL_NONE) return bi_encoder_refusal(m, "cb_predict", err);
-    if (n_pairs == 0) return CB_OK;
-    if (!pairs || !scores) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_predict: pairs or scores is NULL");
-    const cb_predict_options defaults = { 0 };
-    if (!opts) opts = &defaults;
-    if ((unsigned)opts->activation > CB_ACTIVATION_SOFTMAX)
-        return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "unknown activation %d", (int)opts->activation);
-    int max_length = 0;
-    size_t batch = 0;
-    cb_status s = cb_model_resolve_max_length(m, opts->max_length, cb_tokenizer_num_special(m->tokenizer), &max_length,
-                                              err);
-    if (s == CB_OK) s = cb_resolve_batch_size(opts->batch_size, &batch, err);
-    if (s != CB_OK) return s;
-    const int L = m->config.num_labels;
-    const cb_score_fn fn = score_fn_for(m, opts->activation);
-
-    /* Batches are packed (no padding, see ops.h), so a short pair never pays
-     * for a long one and pairs need no sorting by length. */
-    cb_batch_buffers bb = { 0 };
-    cb_workspace *ws = NULL;
-    s = cb_batch_buffers_alloc(&bb, m->alloc, batch < n_pairs ? batch : n_pairs, max_length, err);
-    if (s == CB_OK) s = cb_model_acquire_workspace(m, &ws, err);
-    for (size_t start = 0; s == CB_OK && start < n_pairs; start += batch) {
-        const size_t count = n_pairs - start < batch ? n_pairs - start : batch;
-        size_t tokens = 0;
-        for (size_t i = 0; s == CB_OK && i < count; i++) {
-            bb.offsets[i] = tokens;
-            s = encode(m, &pairs[start + i], start + i, max_length, bb.ids + tokens, bb.types + tokens, &bb.lengths[i],
-                       err);
-            tokens += (size_t)bb.lengths[i];
-        }
-        if (s != CB_OK) break;
-        const cb_batch b = { bb.ids, bb.types, bb.offsets, bb.lengths, count, tokens };
-        float *out = scores + start * (size_t)L;
-        s = cb_encoder_forward(ws, &b, out, err);
-        for (size_t i = 0; s == CB_OK && i < count; i++) cb_score_activate(fn, out + i * (size_t)L, L);
-    }
-    if (ws) cb_model_release_workspace(m, ws);
-    cb_batch_buffers_free(&bb);
-    return s;
-}
-
-static int by_score_desc(const void *x, const void *y)
-{
-    const cb_ranked *a = x, *b = y;
-    if (a->score != b->score) return a->score < b->score ? 1 : -1;
-    return a->corpus_id < b->corpus_id ? -1 : a->corpus_id > b->corpus_id; /* stable, as Python's sort */
-}
-
-cb_status cb_rank(const cb_model *m, const char *query, size_t query_len, const char *const *docs,
-                  const size_t *doc_lens, size_t n_docs, const cb_predict_options *opts, cb_ranked *out,
-                  cb_error *err)
-{
-    cb_error_clear(err);
-    if (!m) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_rank: model is NULL");
-    if (m->config.pooling != CB_POOL_NONE) return bi_encoder_refusal(m, "cb_rank", err);
-    if (m->config.num_labels != 1)
-        return cb_fail(err, CB_ERR_NOT_SINGLE_LABEL, "rank needs a model with one label; this one has %d (%s, ...)",
-                       m->config.num_labels, m->config.labels[0]);
-    if (n_docs == 0) return CB_OK;
-    if (!query || !docs || !out) return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "cb_rank: query, docs or out is NULL");
-    cb_pair *pairs = cb_calloc(m->alloc, n_docs, sizeof *pairs);
-    float *scores = cb_calloc(m->alloc, n_docs, sizeof *scores);
-    cb_status s = CB_OK;
-    if (!pairs || !scores) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %zu documents", n_docs);
-    for (size_t i = 0; s == CB_OK && i < n_docs; i++) {
-        pairs[i] = (cb_pair){ query, query_len, docs[i], doc_lens ? doc_lens[i] : CB_NUL_TERMINATED };
-    }
-    if (s == CB_OK) s = cb_predict(m, pairs, n_docs, opts, scores, err);
-    if (s == CB_OK) {
-        for (size_t i = 0; i < n_docs; i++) out[i] = (cb_ranked){ i, scores[i] };
-        qsort(out, n_docs, sizeof *out, by_score_desc);
-    }
-    cb_free(m->alloc, pairs);
-    cb_free(m->alloc, scores);
-    return s;
 }
 
 cb_status cb_tokenize(const cb_model *m, const cb_pair *pair, int max_length, int32_t *ids, int32_t *type_ids,

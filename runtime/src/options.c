@@ -17,7 +17,10 @@ cb_predict_options cb_predict_default_options(const cb_model *model)
 {
     return (cb_predict_options){ .max_length = model ? cb_model_max_length(model) : 0,
                                  .batch_size = CB_DEFAULT_BATCH_SIZE,
-                                 .activation = CB_ACTIVATION_DEFAULT };
+                                 .activation = CB_ACTIVATION_DEFAULT,
+                                 .long_document = CB_LONG_TRUNCATE,
+                                 .stride = 0,
+                                 .aggregate = CB_AGGREGATE_MAX };
 }
 
 cb_embed_options cb_embed_default_options(const cb_model *model)

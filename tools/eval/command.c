@@ -223,7 +223,9 @@ static int score_with_model(const eval_args *a, engine *e, const eval_items *it)
     cb_pair *pairs = malloc(SCORE_CHUNK * sizeof *pairs);
     int ok = e->scores && chunk && pairs, bar = isatty(STDERR_FILENO);
     if (!ok) fprintf(stderr, "crossbyte eval: out of memory\n");
-    cb_predict_options po = { a->max_length, a->batch_size, CB_ACTIVATION_DEFAULT };
+    cb_predict_options po = cb_predict_default_options(NULL);
+    po.max_length = a->max_length;
+    po.batch_size = a->batch_size;
     for (size_t i0 = 0; ok && i0 < it->n; i0 += SCORE_CHUNK) {
         size_t n = it->n - i0 < SCORE_CHUNK ? it->n - i0 : SCORE_CHUNK;
         for (size_t i = 0; i < n; i++) {

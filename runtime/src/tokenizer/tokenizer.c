@@ -310,12 +310,17 @@ static cb_status bpe_step(const cb_tokenizer *tok, text_cursor *c)
             c->scan_hit = 0;
             c->hit = NULL;
             c->piece_start = 1;
+            c->sink.word = (cb_token_span){ (uint32_t)c->hit_pos, (uint32_t)(c->hit_pos + a->len) };
             return cb_sink_emit(&c->sink, a->id);
         }
         if (cb_gpt2_match(c->text, c->pos, c->scan, c->scan_hit, lead, &end)) break;
         size_t seen = c->scan - c->pos;
         extend_scan(tok, c, seen > SCAN_CHUNK ? seen : SCAN_CHUNK);
     }
+    /* The word's bytes without the space GPT-2's pattern keeps in front. */
+    size_t begin = c->pos;
+    while (begin < end && c->text[begin] == ' ') begin++;
+    c->sink.word = (cb_token_span){ (uint32_t)begin, (uint32_t)end };
     cb_status rc = cb_bpe_word(&tok->bpe, &c->bpe, lead, c->text + c->pos, end - c->pos, &c->sink);
     c->pos = end;
     c->piece_start = 0;
@@ -338,6 +343,7 @@ static cb_status cursor_step(const cb_tokenizer *tok, text_cursor *c)
         cb_status rc = cb_wordpiece_end_segment(wp, &c->state, &c->sink);
         /* The word just ended may have reached the limit: then tokenizers
          * stops before this added token. */
+        c->sink.word = (cb_token_span){ (uint32_t)c->pos, (uint32_t)(c->pos + a->len) };
         if (rc == CB_OK && !c->sink.full) rc = cb_sink_emit(&c->sink, a->id);
         c->pos += a->len;
         return rc;
@@ -345,7 +351,9 @@ static cb_status cursor_step(const cb_tokenizer *tok, text_cursor *c)
     uint32_t cp = 0;
     /* The text was validated up front, so this always decodes. */
     size_t n = cb_utf8_decode((const unsigned char *)c->text + c->pos, c->len - c->pos, &cp);
+    c->sink.src_pos = (uint32_t)c->pos;
     c->pos += n ? n : 1;
+    c->sink.src_end = (uint32_t)c->pos;
     return cb_wordpiece_feed(wp, &c->state, cp, &c->sink);
 }
 
@@ -444,6 +452,7 @@ static void cursor_release(text_cursor *c)
     cb_wordpiece_state_release(&c->state);
     cb_bpe_state_release(&c->bpe);
     cb_free(c->sink.alloc, c->sink.ids);
+    cb_free(c->sink.alloc, c->sink.spans);
 }
 
 /* The template's items in order: specials by id, then the kept tokens of A
@@ -472,6 +481,57 @@ static int emit_template(const cb_template_item *items, int n_items, const int32
     return n;
 }
 
+void cb_tokenizer_truncate_pair(size_t na, size_t nb, size_t budget, size_t *ta, size_t *tb)
+{
+    longest_first(na, nb, budget, ta, tb);
+}
+
+int cb_tokenizer_apply_template(const cb_tokenizer *tok, const int32_t *a_ids, size_t ta, const int32_t *b_ids,
+                                size_t tb, int32_t *ids, int32_t *type_ids)
+{
+    return emit_template(tok->spec.pair_template, tok->spec.n_template, a_ids, ta, b_ids, tb, ids, type_ids);
+}
+
+/* cb_tokenizer_text on a text already checked (check_text). */
+static cb_status tokenize_checked(const cb_tokenizer *tok, const char *s, size_t len, size_t limit, size_t stop_at,
+                                  int want_spans, cb_text_tokens *out, cb_error *err)
+{
+    memset(out, 0, sizeof *out);
+    text_cursor c;
+    cb_status rc = cursor_init(tok, &c, s, len, limit, stop_at);
+    c.sink.want_spans = want_spans;
+    if (rc == CB_OK && limit > 0) rc = run(tok, &c);
+    if (rc != CB_OK) {
+        cursor_release(&c);
+        return cb_fail(err, rc, "out of memory while tokenising");
+    }
+    out->ids = c.sink.ids;
+    out->spans = c.sink.spans;
+    out->count = c.sink.count;
+    out->stored = c.sink.count < limit ? c.sink.count : limit;
+    c.sink.ids = NULL;   /* now the caller's */
+    c.sink.spans = NULL;
+    cursor_release(&c);
+    return CB_OK;
+}
+
+cb_status cb_tokenizer_text(const cb_tokenizer *tok, const char *s, size_t len, const char *which, size_t limit,
+                            size_t stop_at, int want_spans, cb_text_tokens *out, cb_error *err)
+{
+    memset(out, 0, sizeof *out);
+    cb_status rc = check_text(s, &len, which, err);
+    if (rc != CB_OK) return rc;
+    return tokenize_checked(tok, s, len, limit, stop_at, want_spans, out, err);
+}
+
+void cb_text_tokens_release(const cb_tokenizer *tok, cb_text_tokens *t)
+{
+    if (!t) return;
+    cb_free(tok->alloc, t->ids);
+    cb_free(tok->alloc, t->spans);
+    memset(t, 0, sizeof *t);
+}
+
 cb_status cb_tokenizer_encode_pair(const cb_tokenizer *tok,
                                    const char *a, size_t a_len,
                                    const char *b, size_t b_len,
@@ -487,32 +547,28 @@ cb_status cb_tokenizer_encode_pair(const cb_tokenizer *tok,
                        "max_length %d is less than the %d special tokens of a pair", max_length,
                        tok->n_special);
     }
+    /* Both texts are checked before either is tokenised: a bad b is reported
+     * as such even when a is huge. */
     cb_status rc = check_text(a, &a_len, "a", err);
     if (rc == CB_OK) rc = check_text(b, &b_len, "b", err);
     if (rc != CB_OK) return rc;
 
-    size_t budget = (size_t)(max_length - tok->n_special);
-    text_cursor text_a, text_b;
-    cb_status rca = cursor_init(tok, &text_a, a, a_len, budget, (size_t)max_length);
-    cb_status rcb = cursor_init(tok, &text_b, b, b_len, budget, (size_t)max_length);
-    rc = rca != CB_OK ? rca : rcb;
     /* A zero budget keeps no token of either text: nothing to tokenise. */
-    if (rc == CB_OK && budget > 0) rc = run(tok, &text_a);
-    if (rc == CB_OK && budget > 0) rc = run(tok, &text_b);
-    if (rc != CB_OK) {
-        cursor_release(&text_a);
-        cursor_release(&text_b);
-        return cb_fail(err, rc, "out of memory while tokenising");
+    const size_t budget = (size_t)(max_length - tok->n_special);
+    cb_text_tokens ta_tok, tb_tok;
+    rc = tokenize_checked(tok, a, a_len, budget, (size_t)max_length, 0, &ta_tok, err);
+    if (rc == CB_OK) {
+        rc = tokenize_checked(tok, b, b_len, budget, (size_t)max_length, 0, &tb_tok, err);
+        if (rc != CB_OK) cb_text_tokens_release(tok, &ta_tok);
     }
+    if (rc != CB_OK) return rc;
 
     size_t ta = 0, tb = 0;
-    if (budget > 0) longest_first(text_a.sink.count, text_b.sink.count, budget, &ta, &tb);
-
-    const int n = emit_template(tok->spec.pair_template, tok->spec.n_template, text_a.sink.ids, ta, text_b.sink.ids,
-                                tb, ids, type_ids);
-    cursor_release(&text_a);
-    cursor_release(&text_b);
-    *n_tokens = n;
+    if (budget > 0) longest_first(ta_tok.count, tb_tok.count, budget, &ta, &tb);
+    *n_tokens = emit_template(tok->spec.pair_template, tok->spec.n_template, ta_tok.ids, ta, tb_tok.ids, tb, ids,
+                              type_ids);
+    cb_text_tokens_release(tok, &ta_tok);
+    cb_text_tokens_release(tok, &tb_tok);
     cb_error_clear(err);
     return CB_OK;
 }

@@ -92,6 +92,7 @@ static cb_status wordpiece_word(const cb_wordpiece *wp, cb_wordpiece_state *st,
 {
     size_t k = st->word_chars;
     if (k == 0 || sink->full) return CB_OK;
+    sink->word = st->span;
     if (k > wp->max_chars) return emit_word(sink, &wp->unk_id, 1);
 
     const cb_vocab_map *v = wp->vocab;
@@ -133,8 +134,11 @@ static cb_status end_word(const cb_wordpiece *wp, cb_wordpiece_state *st, cb_tok
     return rc;
 }
 
-static void append_char(const cb_wordpiece *wp, cb_wordpiece_state *st, uint32_t cp)
+static void append_char(const cb_wordpiece *wp, cb_wordpiece_state *st, uint32_t cp, const cb_token_sink *sink)
 {
+    /* The word's raw bytes: from its first character's to its last's. */
+    if (st->word_chars == 0) st->span.begin = sink->src_pos;
+    st->span.end = sink->src_end;
     /* A word longer than max_chars becomes unk whatever its content, so only
      * its length is kept beyond that. */
     if (st->word_chars < wp->max_chars) {
@@ -156,10 +160,10 @@ static cb_status pre_tokenize(const cb_wordpiece *wp, cb_wordpiece_state *st, ui
     if (f & CB_U_PUNCT) {
         cb_status rc = end_word(wp, st, sink);
         if (rc != CB_OK) return rc;
-        append_char(wp, st, cp);
+        append_char(wp, st, cp, sink);
         return end_word(wp, st, sink);
     }
-    append_char(wp, st, cp);
+    append_char(wp, st, cp, sink);
     return CB_OK;
 }
 
@@ -192,7 +196,13 @@ static cb_status flush_marks(const cb_wordpiece *wp, cb_wordpiece_state *st, cb_
         if (!(present[c >> 5] & (1u << (c & 31)))) continue;
         for (size_t i = 0; i < st->n_marks; i++) {
             if (st->marks[i].ccc != c) continue;
+            /* a mark released late still covers its own raw bytes */
+            const uint32_t pos = sink->src_pos, end = sink->src_end;
+            sink->src_pos = st->marks[i].src.begin;
+            sink->src_end = st->marks[i].src.end;
             cb_status rc = lowercase(wp, st, st->marks[i].cp, sink);
+            sink->src_pos = pos;
+            sink->src_end = end;
             if (rc != CB_OK) return rc;
         }
     }
@@ -228,6 +238,7 @@ static cb_status strip_accents(const cb_wordpiece *wp, cb_wordpiece_state *st, u
             }
             st->marks[st->n_marks].cp = d[i];
             st->marks[st->n_marks].ccc = (uint8_t)ccc;
+            st->marks[st->n_marks].src = (cb_token_span){ sink->src_pos, sink->src_end };
             st->n_marks++;
             rc = CB_OK;
         }

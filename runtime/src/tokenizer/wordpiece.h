@@ -37,12 +37,14 @@ typedef struct cb_wordpiece {
 typedef struct cb_mark {
     uint32_t cp;
     uint8_t ccc;
+    cb_token_span src;       /* raw bytes of the code point it came from */
 } cb_mark;
 
 typedef struct cb_wordpiece_state {
     char *word;              /* UTF-8 of the current word (first max_chars chars) */
     size_t word_bytes;
     size_t word_chars;       /* all chars of the word, also those not stored */
+    cb_token_span span;      /* raw bytes of the current word (token_sink.h) */
     uint32_t *bounds;        /* [max_chars + 1] byte offset of each stored char */
     uint64_t *hashes;        /* [max_chars + 1] scratch for the subword search */
     int32_t *pieces;         /* [max_chars] subword ids of the current word */

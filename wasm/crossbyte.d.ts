@@ -40,8 +40,30 @@ export interface PredictOptions {
   raw?: boolean;
   /** Override the activation (raw wins). */
   activation?: Activation;
-  /** Pairs per forward pass; default 32. */
+  /** Pairs (windows, with longDocument "chunk") per forward pass; default 32. */
   batchSize?: number;
+  /**
+   * A passage too long for maxLength beside the query: "truncate" cuts it (the
+   * default, as sentence-transformers); "chunk" scores overlapping windows of
+   * whole words and aggregates them. Needs a model with one label.
+   */
+  longDocument?: "truncate" | "chunk";
+  /** chunk: word pieces consecutive windows share; default a quarter of the window, 0 none. */
+  stride?: number;
+  /** chunk: the pair's score from its windows'; default "max". */
+  aggregate?: "max" | "first" | "mean";
+}
+
+/** The part of a document its score comes from (longDocument "chunk"). */
+export interface Window {
+  /** Bytes [begin, end) of the document's UTF-8. */
+  begin: number;
+  end: number;
+  /** Which window (the best for max and mean, 0 for first), of count. */
+  index: number;
+  count: number;
+  /** The window's text. */
+  text: string;
 }
 
 export interface RankOptions extends PredictOptions {
@@ -57,6 +79,8 @@ export interface Ranked {
   score: number;
   /** With returnDocuments. */
   text?: string;
+  /** With longDocument "chunk". */
+  window?: Window;
 }
 
 export interface Tokens {

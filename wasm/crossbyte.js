@@ -198,13 +198,30 @@ function pairTexts(pairs, method) {
   return texts;
 }
 
+// Long documents: cb_long_document, cb_aggregate and the stride in crossbyte.h.
+const LONG_DOCUMENT = { truncate: 0, chunk: 1 };
+const AGGREGATE = { max: 0, first: 1, mean: 2 };
+
+function longOptions(options) {
+  const mode = LONG_DOCUMENT[options.longDocument ?? "truncate"];
+  if (mode === undefined) throw new TypeError(`crossbyte: longDocument must be "truncate" or "chunk", got ${options.longDocument}`);
+  const aggregate = AGGREGATE[options.aggregate ?? "max"];
+  if (aggregate === undefined) throw new TypeError(`crossbyte: aggregate must be "max", "first" or "mean", got ${options.aggregate}`);
+  // stride: undefined = the library's default (a quarter of the window), 0 = none (CB_STRIDE_NONE)
+  const s = options.stride === undefined || options.stride === null ? undefined : checkInt(options.stride, "stride");
+  return { longDocument: mode, stride: s === undefined ? 0 : s === 0 ? -1 : s, aggregate };
+}
+
 function scoreOptions(options) {
   return {
     maxLength: checkLength(options.maxLength),
     batchSize: checkInt(options.batchSize, "batchSize"),
     activation: activationOf(options),
+    ...longOptions(options),
   };
 }
+
+const utf8 = new TextEncoder(), fromUtf8 = new TextDecoder();
 
 /** rank's arguments; returns how many results to keep. */
 function checkRank(query, docs, options) {
@@ -215,6 +232,7 @@ function checkRank(query, docs, options) {
   checkInt(options.batchSize, "batchSize");
   const topK = options.topK === undefined || options.topK === null ? docs.length : checkInt(options.topK, "topK");
   activationOf(options);
+  longOptions(options);
   return topK;
 }
 
@@ -341,18 +359,23 @@ export class CrossEncoder {
   /**
    * Scores (text a, text b) pairs: one number per pair (one label) or an array
    * per pair (several), after the model's default activation unless raw.
+   * longDocument: "chunk" scores a passage too long for maxLength beside the
+   * query as overlapping windows of whole words (stride word pieces shared,
+   * default a quarter of the window, 0 none) aggregated by aggregate ("max",
+   * "first", "mean"); "truncate" (the default) cuts it, as sentence-transformers.
    */
   predict(pairs, options = {}) {
     const core = this.#live();
     const texts = pairTexts(pairs, "predict");
-    const { maxLength, batchSize, activation } = scoreOptions(options);
+    const { maxLength, batchSize, activation, longDocument, stride, aggregate } = scoreOptions(options);
     const n = pairs.length, L = this.#labels.length;
     if (n === 0) return [];
     return this.#withTexts(texts, (text, spans) => {
       const scores = core._malloc(n * L * 4);
       try {
         if (!scores) throw Object.assign(new Error("crossbyte: out of memory for the scores"), { code: 2 });
-        this.#call(core._cbw_predict(this.#handle, text, spans, n, maxLength, batchSize, activation, scores));
+        this.#call(core._cbw_predict(this.#handle, text, spans, n, maxLength, batchSize, activation, longDocument, stride,
+          aggregate, scores));
         const f = core.HEAPF32.subarray(scores >> 2, (scores >> 2) + n * L);
         if (L === 1) return Array.from(f);
         return Array.from({ length: n }, (_, i) => Array.from(f.subarray(i * L, (i + 1) * L)));
@@ -364,29 +387,40 @@ export class CrossEncoder {
 
   /**
    * Scores (query, doc) for every doc and returns [{corpusId, score}] best
-   * first (ties keep document order); topK keeps the first K.
+   * first (ties keep document order); topK keeps the first K. longDocument,
+   * stride, aggregate: as predict; with "chunk" each result also has
+   * window: {begin, end, index, count, text}, the part of the document its
+   * score comes from (bytes [begin, end) of its UTF-8, and that text).
    */
   rank(query, docs, options = {}) {
     const core = this.#live();
     const topK = checkRank(query, docs, options);
-    const { maxLength, batchSize, activation } = scoreOptions(options);
+    const { maxLength, batchSize, activation, longDocument, stride, aggregate } = scoreOptions(options);
     const n = docs.length;
     return this.#withTexts([query, ...docs], (text, spans) => {
       const ids = core._malloc(Math.max(1, n) * 4), scores = core._malloc(Math.max(1, n) * 4);
+      const windows = core._malloc(Math.max(1, n) * 16);
       try {
-        if (!ids || !scores) throw Object.assign(new Error("crossbyte: out of memory for the ranking"), { code: 2 });
-        this.#call(core._cbw_rank(this.#handle, text, spans, n, maxLength, batchSize, activation, ids, scores));
+        if (!ids || !scores || !windows) throw Object.assign(new Error("crossbyte: out of memory for the ranking"), { code: 2 });
+        this.#call(core._cbw_rank(this.#handle, text, spans, n, maxLength, batchSize, activation, longDocument, stride,
+          aggregate, ids, scores, windows));
         const out = [];
         const u32 = core.HEAPU32, f32 = core.HEAPF32;
         for (let i = 0; i < Math.min(n, topK); i++) {
           const r = { corpusId: u32[(ids >> 2) + i], score: f32[(scores >> 2) + i] };
           if (options.returnDocuments) r.text = docs[r.corpusId];
+          if (longDocument) {
+            const w = (windows >> 2) + 4 * i, begin = u32[w], end = u32[w + 1];
+            r.window = { begin, end, index: u32[w + 2], count: u32[w + 3],
+              text: fromUtf8.decode(utf8.encode(docs[r.corpusId]).subarray(begin, end)) };
+          }
           out.push(r);
         }
         return out;
       } finally {
         core._free(ids);
         core._free(scores);
+        core._free(windows);
       }
     });
   }
@@ -753,7 +787,7 @@ export class CrossEncoderWorker {
     const parts = await this.#remote.inBatches("rank", docs, size, (slice) => [query, slice, opts], control);
     // Each batch comes back ranked on its own; merged in cb_rank's order:
     // best first, ties in document order.
-    const ranked = parts.flatMap((part, k) => part.map((r) => ({ corpusId: r.corpusId + k * size, score: r.score })));
+    const ranked = parts.flatMap((part, k) => part.map((r) => ({ ...r, corpusId: r.corpusId + k * size })));
     ranked.sort((x, y) => y.score - x.score || x.corpusId - y.corpusId);
     const out = ranked.slice(0, topK);
     if (returnDocuments) for (const r of out) r.text = docs[r.corpusId];

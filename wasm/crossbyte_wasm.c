@@ -137,22 +137,38 @@ static cb_pair *make_pairs(const char *text, const uint32_t *spans, size_t n)
     return pairs;
 }
 
-/* Returns a cb_status; scores holds n * num_labels floats. */
+static cb_predict_options options(int max_length, int batch_size, int activation, int long_document, int stride,
+                                  int aggregate)
+{
+    cb_predict_options o = cb_predict_default_options(NULL);
+    o.max_length = max_length;
+    o.batch_size = batch_size;
+    o.activation = (cb_activation)activation;
+    o.long_document = (cb_long_document)long_document;
+    o.stride = stride;
+    o.aggregate = (cb_aggregate)aggregate;
+    return o;
+}
+
+/* Returns a cb_status; scores holds n * num_labels floats. long_document,
+ * stride, aggregate: as cb_predict_options. */
 EXPORT int cbw_predict(const cbw_model *h, const char *text, const uint32_t *spans, size_t n, int max_length,
-                       int batch_size, int activation, float *scores)
+                       int batch_size, int activation, int long_document, int stride, int aggregate, float *scores)
 {
     cb_pair *pairs = make_pairs(text, spans, n);
     if (!pairs) return CB_ERR_OUT_OF_MEMORY;
-    const cb_predict_options opts = { max_length, batch_size, (cb_activation)activation };
+    const cb_predict_options opts = options(max_length, batch_size, activation, long_document, stride, aggregate);
     cb_status s = cb_predict(h->model, pairs, n, &opts, scores, &last_error);
     free(pairs);
     return s;
 }
 
 /* spans: the query's (offset, length), then one (offset, length) per document.
- * Writes n_docs corpus ids and scores, best first. */
+ * Writes n_docs corpus ids and scores, best first, and per result its window
+ * as 4 uint32: begin, end (bytes of the document's UTF-8), index, count. */
 EXPORT int cbw_rank(const cbw_model *h, const char *text, const uint32_t *spans, size_t n_docs, int max_length,
-                    int batch_size, int activation, uint32_t *ids, float *scores)
+                    int batch_size, int activation, int long_document, int stride, int aggregate, uint32_t *ids,
+                    float *scores, uint32_t *windows)
 {
     const char **docs = malloc((n_docs ? n_docs : 1) * sizeof *docs);
     size_t *lens = malloc((n_docs ? n_docs : 1) * sizeof *lens);
@@ -167,12 +183,17 @@ EXPORT int cbw_rank(const cbw_model *h, const char *text, const uint32_t *spans,
             docs[i] = text + spans[2 + 2 * i];
             lens[i] = spans[3 + 2 * i];
         }
-        const cb_predict_options opts = { max_length, batch_size, (cb_activation)activation };
+        const cb_predict_options opts = options(max_length, batch_size, activation, long_document, stride, aggregate);
         s = cb_rank(h->model, text + spans[0], spans[1], docs, lens, n_docs, &opts, ranked, &last_error);
     }
     for (size_t i = 0; s == CB_OK && i < n_docs; i++) {
         ids[i] = (uint32_t)ranked[i].corpus_id;
         scores[i] = ranked[i].score;
+        const cb_window *w = &ranked[i].window;
+        windows[4 * i] = (uint32_t)w->begin;
+        windows[4 * i + 1] = (uint32_t)w->end;
+        windows[4 * i + 2] = (uint32_t)w->index;
+        windows[4 * i + 3] = (uint32_t)w->count;
     }
     free(docs);
     free(lens);

@@ -27,12 +27,15 @@ const char *cbw_dtype(const cbw_model *h);
 int cbw_max_length(const cbw_model *h);
 int cbw_max_positions(const cbw_model *h);
 
-/* spans: 4 per pair (a offset, a length, b offset, b length); scores: n * labels. */
+/* spans: 4 per pair (a offset, a length, b offset, b length); scores: n * labels.
+ * long_document, stride, aggregate: as cb_predict_options. */
 int cbw_predict(const cbw_model *h, const char *text, const uint32_t *spans, size_t n, int max_length,
-                int batch_size, int activation, float *scores);
-/* spans: the query's (offset, length), then one per document; out: n_docs ids and scores, best first. */
+                int batch_size, int activation, int long_document, int stride, int aggregate, float *scores);
+/* spans: the query's (offset, length), then one per document; out: n_docs ids and scores, best first,
+ * and 4 uint32 per result in windows (begin, end, index, count of cb_window). */
 int cbw_rank(const cbw_model *h, const char *text, const uint32_t *spans, size_t n_docs, int max_length,
-             int batch_size, int activation, uint32_t *ids, float *scores);
+             int batch_size, int activation, int long_document, int stride, int aggregate, uint32_t *ids,
+             float *scores, uint32_t *windows);
 /* One pair (4 spans); returns the number of tokens, or -1 on failure. */
 int cbw_tokenize(const cbw_model *h, const char *text, const uint32_t *span, int max_length, int32_t *ids,
                  int32_t *type_ids, size_t capacity);

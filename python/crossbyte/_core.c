@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "crossbyte.h"
 
@@ -381,20 +382,44 @@ static PyObject *float_buffer(size_t count, float **data)
 }
 
 PyDoc_STRVAR(Model_predict_doc,
-             "predict(pairs, max_length=0, batch_size=0, activation=0) -> bytearray\n\n"
+             "predict(pairs, max_length=0, batch_size=0, activation=0, long_document=0, stride=0, aggregate=0,\n"
+             "        windows=False, timed=False) -> bytearray\n\n"
              "Scores of the pairs as float32 bytes, pair-major (n * num_labels). activation: 0 = the "
-             "model's default, 1 = none, 2 = sigmoid, 3 = softmax. The GIL is released while scoring.");
+             "model's default, 1 = none, 2 = sigmoid, 3 = softmax. long_document: 0 = truncate, 1 = chunk; "
+             "stride and aggregate (0 = max, 1 = first, 2 = mean) as cb_predict_options. The GIL is released "
+             "while scoring. windows=True also returns, per pair, (begin, end, index, count): the bytes of the "
+             "passage's UTF-8 its score comes from; timed=True also returns the seconds spent in the library "
+             "(the benchmark's measure of the binding's own cost). The result is then a tuple: (bytes, "
+             "windows) or (bytes, seconds) or (bytes, windows, seconds).");
+
+static PyObject *window_list(const cb_window *w, size_t n)
+{
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *t = Py_BuildValue("(nnii)", (Py_ssize_t)w[i].begin, (Py_ssize_t)w[i].end, w[i].index, w[i].count);
+        if (!t) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+    }
+    return list;
+}
 
 static PyObject *Model_predict(ModelObject *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = { "pairs", "max_length", "batch_size", "activation", NULL };
+    static char *kwlist[] = { "pairs", "max_length", "batch_size", "activation", "long_document", "stride",
+                              "aggregate", "windows", "timed", NULL };
     PyObject *seq;
-    cb_predict_options o = { 0 };
-    int act = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|iii:predict", kwlist, &seq, &o.max_length, &o.batch_size, &act))
+    cb_predict_options o = cb_predict_default_options(NULL);
+    int act = 0, mode = 0, agg = 0, want_windows = 0, timed = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|iiiiiipp:predict", kwlist, &seq, &o.max_length, &o.batch_size,
+                                     &act, &mode, &o.stride, &agg, &want_windows, &timed))
         return NULL;
     if (!loaded(self)) return NULL;
     o.activation = (cb_activation)act;
+    o.long_document = (cb_long_document)mode;
+    o.aggregate = (cb_aggregate)agg;
     cb_pair *pairs;
     size_t n;
     held h;
@@ -402,23 +427,42 @@ static PyObject *Model_predict(ModelObject *self, PyObject *args, PyObject *kw)
     const size_t L = (size_t)cb_model_num_labels(self->m);
     float *scores = NULL;
     PyObject *buf = float_buffer(n * L, &scores);
-    if (!buf) {
+    cb_window *windows = want_windows ? PyMem_Calloc(n ? n : 1, sizeof *windows) : NULL;
+    if (!buf || (want_windows && !windows)) {
+        Py_XDECREF(buf);
         PyMem_Free(pairs);
         held_free(&h);
-        return NULL;
+        return PyErr_NoMemory();
     }
     cb_error err;
     cb_status s;
+    struct timespec t0 = { 0 }, t1 = { 0 };
     Py_BEGIN_ALLOW_THREADS
-    s = cb_predict(self->m, pairs, n, &o, scores, &err);
+    if (timed) clock_gettime(CLOCK_MONOTONIC, &t0);
+    s = cb_predict_windows(self->m, pairs, n, &o, scores, windows, &err);
+    if (timed) clock_gettime(CLOCK_MONOTONIC, &t1);
     Py_END_ALLOW_THREADS
     PyMem_Free(pairs);
     held_free(&h);
     if (s != CB_OK) {
         Py_DECREF(buf);
+        PyMem_Free(windows);
         return raise_err(&err);
     }
-    return buf;
+    if (!timed && !want_windows) return buf;
+    PyObject *wl = NULL;
+    if (want_windows) {
+        wl = window_list(windows, n);
+        PyMem_Free(windows);
+        if (!wl) {
+            Py_DECREF(buf);
+            return NULL;
+        }
+    }
+    const double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (timed && wl) return Py_BuildValue("(NNd)", buf, wl, secs);
+    if (wl) return Py_BuildValue("(NN)", buf, wl);
+    return Py_BuildValue("(Nd)", buf, secs);
 }
 
 PyDoc_STRVAR(Model_embed_doc,

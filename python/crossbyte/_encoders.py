@@ -57,6 +57,26 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+_LONG_MODES = {"truncate": 0, "chunk": 1}
+_AGGREGATES = {"max": 0, "first": 1, "mean": 2}
+
+
+def _long_document(mode: str, stride: Optional[int], aggregate: str) -> Tuple[int, int, int]:
+    """(long_document, stride, aggregate) as cb_predict_options has them."""
+    if mode not in _LONG_MODES:
+        raise _core.InvalidArgumentError(f"long_document is 'truncate' or 'chunk', got {mode!r}")
+    if aggregate not in _AGGREGATES:
+        raise _core.InvalidArgumentError(f"aggregate is 'max', 'first' or 'mean', got {aggregate!r}")
+    if stride is None:
+        s = 0  # the library's default: a quarter of the window
+    else:
+        s = operator.index(stride)
+        if s < 0:
+            raise _core.InvalidArgumentError(f"stride must be 0 or more word pieces, got {s}")
+        s = s if s > 0 else -1  # CB_STRIDE_NONE
+    return _LONG_MODES[mode], s, _AGGREGATES[aggregate]
+
+
 def _positive(name: str, value: Any) -> int:
     try:
         v = operator.index(value)
@@ -193,7 +213,11 @@ class _Model:
                     bar.update(1)
             finally:
                 bar.close()
-        return np.frombuffer(buf, dtype=np.float32).reshape(len(items), width)
+        flat = np.frombuffer(buf, dtype=np.float32)
+        # one label: (n,) already; numpy's calls are the binding's main cost
+        # right after a call into the library, whose weights evict Python's
+        # working set from the caches, so skip the ones not needed
+        return flat if width == 1 else flat.reshape(len(items), width)
 
     def _tokenize_pairs(self, pairs: List[Any], max_length: Optional[int]) -> Dict[str, List[List[int]]]:
         n = 0 if max_length is None else operator.index(max_length)
@@ -262,7 +286,8 @@ class CrossEncoder(_Model):
 
     def predict(self, sentences: Any = None, batch_size: int = 32, show_progress_bar: Optional[bool] = None,
                 activation_fn: Any = None, apply_softmax: Optional[bool] = False, convert_to_numpy: bool = True,
-                convert_to_tensor: bool = False, **kwargs: Any) -> Any:
+                convert_to_tensor: bool = False, long_document: str = "truncate", stride: Optional[int] = None,
+                aggregate: str = "max", **kwargs: Any) -> Any:
         """Scores pairs, as ``sentence_transformers.CrossEncoder.predict``.
 
         ``sentences`` is one pair ``(text_a, text_b)`` or a list of pairs (``inputs=``
@@ -279,6 +304,14 @@ class CrossEncoder(_Model):
         packed without padding, so the order of pairs does not matter).
         ``show_progress_bar``: tqdm if installed, else a plain bar; None shows one
         when the "crossbyte" logger is at INFO or DEBUG.
+
+        Long documents (crossbyte's own; sentence-transformers always truncates):
+        ``long_document="chunk"`` cuts a passage that does not fit beside the query
+        into overlapping windows of whole words, scores each as a pair of its own
+        (in the same packed batches) and aggregates with ``aggregate`` ("max",
+        "first" or "mean"); ``stride`` is the word pieces consecutive windows share
+        (None: a quarter of the window; 0: none). A pair that fits scores exactly as
+        with "truncate". Needs a model with one label.
 
         Errors: ``TypeError`` for a text that is not str/bytes or a pair that is not
         two texts; ``crossbyte.InvalidUTF8Error`` (a ValueError) for invalid UTF-8
@@ -297,12 +330,16 @@ class CrossEncoder(_Model):
         batch_size = _positive("batch_size", batch_size)
         singular = _is_singular(sentences, (list, tuple))
         pairs = [_as_list(sentences)] if singular else _as_list(sentences)
-        rows = self._scores(pairs, batch_size, show_progress_bar, activation_fn, bool(apply_softmax))
+        rows = self._scores(pairs, batch_size, show_progress_bar, activation_fn, bool(apply_softmax),
+                            _long_document(long_document, stride, aggregate))
         return _finish(rows, singular, convert_to_numpy, convert_to_tensor)
 
     def _scores(self, pairs: List[Any], batch_size: int, show_progress_bar: Optional[bool], activation_fn: Any,
-                apply_softmax: bool) -> np.ndarray:
-        """(n,) or (n, labels) float32 scores."""
+                apply_softmax: bool, long: Tuple[int, int, int] = (0, 0, 0),
+                windows: Optional[List[Any]] = None) -> np.ndarray:
+        """(n,) or (n, labels) float32 scores. ``long``: the C long-document
+        options (_long_document); ``windows``, when a list: gets each pair's
+        (begin, end, index, count)."""
         labels = self._model.num_labels
         code, fn = _activation(activation_fn if activation_fn is not None else self.activation_fn)
         # softmax over raw logits is the C library's own (CB_ACTIVATION_SOFTMAX)
@@ -310,37 +347,59 @@ class CrossEncoder(_Model):
         if c_softmax:
             code = _ACT_SOFTMAX
         max_length = self._max_length
-        rows = self._run(lambda chunk: self._model.predict(chunk, max_length, batch_size, code), pairs, labels,
-                         batch_size, show_progress_bar)
+        mode, stride, agg = long
+
+        def call(chunk: List[Any]) -> bytearray:
+            if windows is None:
+                return self._model.predict(chunk, max_length, batch_size, code, mode, stride, agg)
+            buf, w = self._model.predict(chunk, max_length, batch_size, code, mode, stride, agg, windows=True)
+            windows.extend(w)
+            return buf
+
+        rows = self._run(call, pairs, labels, batch_size, show_progress_bar)
         if fn is not None:
-            rows = _apply(fn, rows.copy())
+            rows = _apply(fn, rows.reshape(len(pairs), labels).copy())
         if labels == 1:
-            rows = rows.reshape(-1)
+            if rows.ndim != 1:
+                rows = rows.reshape(-1)
         elif apply_softmax and not c_softmax:
             rows = _softmax(rows)
         return rows
 
     def rank(self, query: Text, documents: Sequence[Text], top_k: Optional[int] = None,
              return_documents: bool = False, batch_size: int = 32, show_progress_bar: Optional[bool] = None,
-             activation_fn: Any = None) -> List[Dict[str, Any]]:
+             activation_fn: Any = None, long_document: str = "truncate", stride: Optional[int] = None,
+             aggregate: str = "max") -> List[Dict[str, Any]]:
         """Scores (query, document) for every document and returns
         ``[{"corpus_id": i, "score": s[, "text": document]}]`` best first, as
         ``sentence_transformers.CrossEncoder.rank``: scores are Python floats, ties
         keep document order, ``top_k`` slices the sorted list. Needs a model with
-        one label (else ``crossbyte.NotSingleLabelError``, a ValueError)."""
+        one label (else ``crossbyte.NotSingleLabelError``, a ValueError).
+
+        ``long_document``, ``stride``, ``aggregate``: as ``predict``. With "chunk"
+        each result also has ``"window": {"begin", "end", "index", "count",
+        "text"}``: the part of the document its score comes from (bytes
+        [begin, end) of its UTF-8, and that text), window ``index`` of ``count``."""
         if self._model.num_labels != 1:
             raise _core.NotSingleLabelError(
                 f"rank() only works for models with one label; this one has {self._model.num_labels} "
                 f"({', '.join(self._model.labels)}): use predict() with pairs instead")
         docs = _as_list(documents)
         pairs = [[query, d] for d in docs]
+        long = _long_document(long_document, stride, aggregate)
+        windows: Optional[List[Any]] = [] if long[0] else None
         scores = self._scores(pairs, _positive("batch_size", batch_size), show_progress_bar, activation_fn,
-                              False).tolist()
+                              False, long, windows).tolist()
         results: List[Dict[str, Any]] = []
         for i, score in enumerate(scores):
             results.append({"corpus_id": i, "score": score})
             if return_documents:
                 results[-1]["text"] = docs[i]
+            if windows is not None:
+                b, e, w, c = windows[i]
+                raw = docs[i] if isinstance(docs[i], bytes) else docs[i].encode("utf-8")
+                results[-1]["window"] = {"begin": b, "end": e, "index": w, "count": c,
+                                         "text": raw[b:e].decode("utf-8")}
         results = sorted(results, key=lambda x: x["score"], reverse=True)
         return results[:top_k]
 

@@ -238,9 +238,8 @@ static cb_status check_options(const cb_model *m, const cb_predict_options *o, i
      * passage at least that), so a stride below it always moves forward. */
     const int half = (max_length - cb_tokenizer_num_special(m->tokenizer)) / 2;
     if (o->stride != 0 && o->stride != CB_STRIDE_NONE && (o->stride < 0 || o->stride >= half))
-        return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "stride %d: windows of max_length %d may share 1 to %d word "
-                       "pieces (0 = a quarter of the window, %d = none)", o->stride, max_length, half - 1,
-                       CB_STRIDE_NONE);
+        return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "stride %d: windows of max_length %d may share at most %d word "
+                       "pieces", o->stride, max_length, half - 1);
     return CB_OK;
 }
 

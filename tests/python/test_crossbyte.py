@@ -160,3 +160,55 @@ def test_rank_equals_cli_rank(models):
         top = m.rank(q, docs, top_k=3, return_documents=True)
         assert [t["corpus_id"] for t in top] == [w["corpus_id"] for w in want[:3]]
         assert [t["text"] for t in top] == [docs[w["corpus_id"]] for w in want[:3]]
+
+
+def test_timed_predict_gives_the_same_bytes_and_the_library_time(models):
+    # the benchmark's measure of the binding's cost (tools/bench/peers.py) rests on this
+    m = CrossEncoder(models["bert-tiny", "int8"])
+    pairs = [("a query", "a passage of some words")] * 40
+    plain = m._model.predict(pairs, 0, 8, 0)
+    buf, secs = m._model.predict(pairs, 0, 8, 0, timed=True)
+    assert bytes(buf) == bytes(plain)
+    assert 0.0 < secs < 10.0
+
+
+def test_long_document_planted_passage(tmp_path):
+    """A relevant passage planted after 1,065 word pieces of unrelated text
+    (tests/real/long-document.json): truncation scores it as the control
+    document, chunking finds it; the same bits as `crossbyte rank`."""
+    real = os.path.join(ROOT, "tests", "real")
+    doc = json.load(open(os.path.join(real, "long-document.json"), encoding="utf-8"))
+    q8 = str(tmp_path / "real-int8.cbm")
+    CrossEncoder.convert(os.path.join(real, "rerank-minilm-l6-dl20"), q8, dtype="int8")
+    docs = [doc["planted"], doc["control"], doc["relevant"]]
+    m = CrossEncoder(q8, max_length=256)  # the length the reranker was fine-tuned at
+    t = {r["corpus_id"]: r for r in m.rank(doc["query"], docs)}
+    c = {r["corpus_id"]: r for r in m.rank(doc["query"], docs, long_document="chunk")}
+    assert "window" not in t[0]
+    assert t[0]["score"] == t[1]["score"]  # truncation never reads the planted passage
+    assert c[0]["score"] > c[1]["score"] + 0.5
+    w = c[0]["window"]
+    assert w["end"] > doc["planted_begin"] and w["begin"] < doc["planted_end"], w
+    assert w["text"] == doc["planted"].encode()[w["begin"]:w["end"]].decode()
+    assert 1 < w["count"] and 0 <= w["index"] < w["count"]
+    # a pair that fits: chunk = truncate, bit for bit
+    assert c[2]["score"] == t[2]["score"] and c[2]["window"]["count"] == 1
+    # predict agrees with rank, and with the CLI
+    s = m.predict([(doc["query"], d) for d in docs], long_document="chunk")
+    assert [float(x) for x in s] == [c[i]["score"] for i in range(3)]
+    r = subprocess.run([CLI, "rank", q8, "--query", doc["query"], "--max-length", "256", "--long-document", "chunk"],
+                       input="".join(d + "\n" for d in docs).encode(), capture_output=True, check=True)
+    cli = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    assert [(x["corpus_id"], np.float32(x["score"])) for x in cli] == \
+        [(x["corpus_id"], np.float32(x["score"])) for x in m.rank(doc["query"], docs, long_document="chunk")]
+    assert cli[[x["corpus_id"] for x in cli].index(0)]["window"]["begin"] == w["begin"]
+    # mean, and the options' errors
+    mean = float(m.predict((doc["query"], doc["planted"]), long_document="chunk", aggregate="mean"))
+    assert mean < c[0]["score"]
+    with pytest.raises(ValueError, match="long_document is 'truncate' or 'chunk'"):
+        m.predict([("a", "b")], long_document="split")
+    with pytest.raises(ValueError, match="aggregate is 'max', 'first' or 'mean'"):
+        m.predict([("a", "b")], long_document="chunk", aggregate="median")
+    with pytest.raises(crossbyte.Error, match="stride 200: windows of max_length 256 may share at most 125 word pieces"):
+        m.predict([("a", "b")], long_document="chunk", stride=200)
+    assert m.predict(("a", "b"), long_document="chunk", stride=0) == m.predict(("a", "b"))

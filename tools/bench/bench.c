@@ -56,6 +56,7 @@ typedef struct pass_fn {
     int batch;
     float *scores;
     int tokenize_only;
+    cb_long_document long_document;
 } pass_fn;
 
 /* One pass over the pairs; returns its time in ms, or a negative on error. */
@@ -70,7 +71,7 @@ static double run_pass(const pass_fn *p)
             if (cb_tokenize(p->m, &p->pairs[i], 512, ids, types, 512, &n, &err) != CB_OK) goto fail;
         }
     } else {
-        cb_predict_options o = { .max_length = 512, .batch_size = p->batch };
+        cb_predict_options o = { .max_length = 512, .batch_size = p->batch, .long_document = p->long_document };
         if (cb_predict(p->m, p->pairs, p->n, &o, p->scores, &err) != CB_OK) goto fail;
     }
     return now_ms() - t0;
@@ -98,23 +99,29 @@ static double median_pass(const pass_fn *p, double min_ms, int min_passes)
 int main(int argc, char **argv)
 {
     const char *model_path = NULL, *workload_path = NULL, *workload = "rerank100";
-    int threads = 1;
+    int threads = 1, long_tokens = 0;
+    cb_long_document long_mode = CB_LONG_CHUNK;
     double min_ms = 2000;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--workload") && i + 1 < argc) workload = argv[++i];
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--min-time") && i + 1 < argc) min_ms = atof(argv[++i]) * 1e3;
+        else if (!strcmp(argv[i], "--long-tokens") && i + 1 < argc) long_tokens = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--truncate")) long_mode = CB_LONG_TRUNCATE;
         else if (!model_path) model_path = argv[i];
         else if (!workload_path) workload_path = argv[i];
         else {
-            fprintf(stderr, "usage: crossbyte-bench MODEL.cbm WORKLOAD.json --workload rerank100|pair128 "
-                            "[--threads N] [--min-time S]\n");
+            fprintf(stderr, "usage: crossbyte-bench MODEL.cbm WORKLOAD.json --workload rerank100|pair128|long "
+                            "[--threads N] [--min-time S] [--long-tokens N] [--truncate]\n"
+                            "  long: one pair, the query and the workload's passages joined until the passage has\n"
+                            "        at least N word pieces (--long-tokens, default 1000), scored with\n"
+                            "        long_document chunk (or truncate) at max_length 512\n");
             return 2;
         }
     }
-    const int rerank = !strcmp(workload, "rerank100");
-    if (!model_path || !workload_path || (!rerank && strcmp(workload, "pair128"))) {
-        fprintf(stderr, "crossbyte-bench: MODEL.cbm, WORKLOAD.json and --workload rerank100|pair128 are required\n");
+    const int rerank = !strcmp(workload, "rerank100"), longdoc = !strcmp(workload, "long");
+    if (!model_path || !workload_path || (!rerank && !longdoc && strcmp(workload, "pair128"))) {
+        fprintf(stderr, "crossbyte-bench: MODEL.cbm, WORKLOAD.json and --workload rerank100|pair128|long are required\n");
         return 2;
     }
     char *text = read_all(workload_path);
@@ -131,8 +138,8 @@ int main(int argc, char **argv)
     }
     /* The workload's batching contract: pairs in rerank_order, batches of
      * batch_size; scores are reported in passage order, as the peers do. */
-    const cb_pair lat = { cJSON_GetArrayItem(latency, 0)->valuestring, CB_NUL_TERMINATED,
-                          cJSON_GetArrayItem(latency, 1)->valuestring, CB_NUL_TERMINATED };
+    cb_pair lat = { cJSON_GetArrayItem(latency, 0)->valuestring, CB_NUL_TERMINATED,
+                    cJSON_GetArrayItem(latency, 1)->valuestring, CB_NUL_TERMINATED };
     const size_t n = rerank ? (size_t)cJSON_GetArraySize(order) : 1;
     cb_pair *pairs = calloc(n, sizeof *pairs);
     float *scores = calloc(n, sizeof *scores);
@@ -155,6 +162,33 @@ int main(int argc, char **argv)
         fprintf(stderr, "crossbyte-bench: %s\n", err.message);
         return 1;
     }
+    char *long_text = NULL;
+    size_t long_pieces = 0;
+    if (longdoc) {
+        /* The passages joined with spaces: the joined text's word pieces are
+         * the sum of the parts' (each part fits in 512 tokens alone). */
+        const size_t want = long_tokens > 0 ? (size_t)long_tokens : 1000;
+        size_t len = 0, cap = 1;
+        for (int k = 0; long_pieces < want; k = (k + 1) % cJSON_GetArraySize(passages)) {
+            const char *p = cJSON_GetArrayItem(passages, k)->valuestring;
+            const cb_pair alone = { p, CB_NUL_TERMINATED, "", 0 };
+            int32_t ids[512];
+            size_t got;
+            if (cb_tokenize(m, &alone, 512, ids, NULL, 512, &got, &err) != CB_OK || got >= 512) continue;
+            const size_t pl = strlen(p);
+            char *grown = realloc(long_text, cap + pl + 1);
+            if (!grown) return 1;
+            long_text = grown;
+            cap += pl + 1;
+            if (len) long_text[len++] = ' ';
+            memcpy(long_text + len, p, pl);
+            len += pl;
+            long_text[len] = '\0';
+            long_pieces += got - 2;
+        }
+        pairs[0] = (cb_pair){ query->valuestring, CB_NUL_TERMINATED, long_text, len };
+        lat = pairs[0];
+    }
     float first;
     if (cb_predict(m, &lat, 1, NULL, &first, &err) != CB_OK) {
         fprintf(stderr, "crossbyte-bench: %s\n", err.message);
@@ -162,10 +196,10 @@ int main(int argc, char **argv)
     }
     const double load_first = now_ms() - t0;
 
-    pass_fn run = { m, pairs, n, batch->valueint, scores, 0 }, tok = run;
+    pass_fn run = { m, pairs, n, batch->valueint, scores, 0, longdoc ? long_mode : CB_LONG_TRUNCATE }, tok = run;
     tok.tokenize_only = 1;
     if (run_pass(&run) < 0) return 1; /* warm-up: buffers grow to the largest batch */
-    const int min_passes = rerank ? 1 : 10;
+    const int min_passes = rerank || longdoc ? 1 : 10;
     const double t_e2e = median_pass(&run, min_ms, min_passes), t_tok = median_pass(&tok, min_ms / 4, min_passes);
     if (t_e2e < 0 || t_tok < 0) return 1;
     size_t tokens = 0;
@@ -182,8 +216,8 @@ int main(int argc, char **argv)
 
     printf("{\"n_pairs\":%zu,\"e2e_pass_ms\":%.4f,\"model_pass_ms\":%.4f,\"tokenize_pass_ms\":%.4f,"
            "\"load_first_ms\":%.3f,\"peak_rss_mb\":%.2f,\"file_bytes\":%.0f,\"import_ms\":0,"
-           "\"rss_import_mb\":0,\"padded_tokens\":%zu,\"versions\":{\"crossbyte\":\"%s\",\"xnnpack_int8_kernels\":\"%s\"},\"scores\":[",
-           n, t_e2e, t_e2e - t_tok, t_tok, load_first, (double)ru.ru_maxrss / 1024.0, file_bytes, tokens,
+           "\"rss_import_mb\":0,\"long_pieces\":%zu,\"padded_tokens\":%zu,\"versions\":{\"crossbyte\":\"%s\",\"xnnpack_int8_kernels\":\"%s\"},\"scores\":[",
+           n, t_e2e, t_e2e - t_tok, t_tok, load_first, (double)ru.ru_maxrss / 1024.0, file_bytes, long_pieces, tokens,
            CROSSBYTE_VERSION, cb_int8_gemm_kernels());
     /* scores back in passage order */
     for (size_t i = 0; i < n; i++) {
@@ -199,5 +233,6 @@ int main(int argc, char **argv)
     free(scores);
     cJSON_Delete(w);
     free(text);
+    free(long_text);
     return 0;
 }

@@ -198,9 +198,32 @@ def child(spec):
         res["load_first_ms"] = (time.perf_counter() - t0) * 1e3
         flat = [i for b in batches for i in b]  # the workload's order, batches of bs
 
+        class TimedModel:
+            """ce._model with each library call timed inside C (predict(timed=True)):
+            the pass's time minus this is what the binding itself costs, measured on
+            the same calls rather than against another process's run."""
+            def __init__(self, m):
+                self.m, self.c_s = m, 0.0
+
+            def predict(self, *a):
+                buf, secs = self.m.predict(*a, timed=True)
+                self.c_s += secs
+                return buf
+
+            def __getattr__(self, name):
+                return getattr(self.m, name)
+
+        timed_model = TimedModel(ce._model)
+        ce._model = timed_model
+        c_share = []  # (pass ms, ms inside cb_predict) of each timed end-to-end pass
+
         def e2e(batch_list):
             sub = [i for b in batch_list for i in b]
-            s = ce.predict([pairs[i] for i in sub], batch_size=bs if spec["workload"] == "rerank100" else 32)
+            todo = [pairs[i] for i in sub]
+            timed_model.c_s = 0.0
+            t = time.perf_counter()
+            s = ce.predict(todo, batch_size=bs if spec["workload"] == "rerank100" else 32)
+            c_share.append(((time.perf_counter() - t) * 1e3, timed_model.c_s * 1e3))  # predict() alone
             out = [None] * len(pairs)
             for i, v in zip(sub, s.tolist()):
                 out[i] = v
@@ -238,7 +261,13 @@ def child(spec):
         for _ in range(3):
             e2e(all_batches)
             model_only()
+    if spec["engine"] == "crossbyte-python":
+        c_share.clear()
     ts_e2e, scores_e2e = timed(lambda: e2e(all_batches), spec["min_time"], mi, ma)
+    if spec["engine"] == "crossbyte-python":
+        # the binding's cost per pass: median of (pass - time inside the library)
+        res["binding_ms"] = statistics.median(p - c for p, c in c_share)
+        res["library_ms"] = statistics.median(c for _, c in c_share)
     ts_mod, scores_mod = timed(model_only, spec["min_time"], mi, ma)
     import resource
     res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -402,6 +431,10 @@ def main():
                 "other_cpu_cores_max": max(x["other_cpu_cores"] for x in rs),
                 "versions": rs[0]["versions"],
             })
+            if "binding_ms" in rs[0] and mode == "e2e":
+                # the Python binding's own cost, measured inside each pass (see TimedModel)
+                rows[-1]["binding_ms_per_pass"] = med(x["binding_ms"] for x in rs)
+                rows[-1]["library_ms_per_pass"] = med(x["library_ms"] for x in rs)
     # Score agreement with the PyTorch baseline (same process-independent inputs).
     for (eng, model, th, wl), rs in runs.items():
         base = runs.get(("st-torch-f32", model, th, wl))

@@ -145,6 +145,21 @@ def main():
                           f"{fmt(ratio(o['load_first_ms'], r['load_first_ms']))} |")
             p("")
 
+    # The Python binding's own cost, measured on the same calls (peers.py times
+    # cb_predict inside each crossbyte-python pass), not across two processes'
+    # runs, whose difference is machine noise at this size.
+    brows = [r for r in rows if "binding_ms_per_pass" in r]
+    if brows:
+        p("## The Python binding's own cost (crossbyte-python, end to end, measured inside each pass)\n")
+        p("| model | workload | threads | pass ms | in cb_predict ms | binding µs | binding ÷ library |")
+        p("|---|---|---|---|---|---|---|")
+        for r in brows:
+            lib = r["library_ms_per_pass"]
+            p(f"| {r['model']} | {WL_NAME.get(r['workload'], r['workload'])} | {r['threads']} | "
+              f"{fmt(r['ms_per_pair'] * r['n_pairs'])} | {fmt(lib)} | {r['binding_ms_per_pass'] * 1e3:.1f} | "
+              f"{100 * r['binding_ms_per_pass'] / lib:.2f} % |")
+        p("")
+
     if args.fidelity:
         fid = json.load(open(args.fidelity))
         frows = fid["rows"] if isinstance(fid, dict) else fid

@@ -309,7 +309,11 @@ typedef struct call_ctx {
     const cb_pair *tok_pair;
     int32_t ids[MAX_LENGTH], types[MAX_LENGTH], want_ids[MAX_LENGTH];
     size_t want_n;
+    float *chunk_scores, *want_chunk;   /* long_document chunk (the two truncated pairs get windows) */
 } call_ctx;
+
+static const cb_predict_options chunk_opts = { .max_length = MAX_LENGTH, .batch_size = BATCH,
+                                               .long_document = CB_LONG_CHUNK };
 
 static void call_setup(void *p)
 {
@@ -348,6 +352,16 @@ static cb_status rank_run(void *p, cb_error *err)
     return s;
 }
 
+static cb_status chunk_run(void *p, cb_error *err)
+{
+    call_ctx *x = p;
+    const size_t n = x->e->pairs.n;
+    cb_status s = cb_predict(x->m, x->e->pairs.pairs, n, &chunk_opts, x->chunk_scores, err);
+    if (s == CB_OK)
+        cr_assert_eq(memcmp(x->chunk_scores, x->want_chunk, n * sizeof(float)), 0, "%s: other scores", x->what);
+    return s;
+}
+
 static cb_status tokenize_run(void *p, cb_error *err)
 {
     call_ctx *x = p;
@@ -374,22 +388,32 @@ static long fail_calls(cbt_counter *c, const char *fixture, cb_dtype dtype)
     cb_model *plain = cbt_load(path, 1);
     cb_error err;
     cr_assert_eq(cb_tokenize(plain, x.tok_pair, MAX_LENGTH, x.want_ids, NULL, MAX_LENGTH, &x.want_n, &err), CB_OK);
+    const int one_label = cb_model_num_labels(plain) == 1;
+    x.chunk_scores = calloc(e.pairs.n, sizeof(float));
+    x.want_chunk = calloc(e.pairs.n, sizeof(float));
+    cr_assert(x.chunk_scores && x.want_chunk);
+    if (one_label)
+        cr_assert_eq(cb_predict(plain, e.pairs.pairs, e.pairs.n, &chunk_opts, x.want_chunk, &err), CB_OK, "%s",
+                     err.message);
     cb_model_free(plain);
 
-    char what[3][128];
+    char what[4][128];
     const char *d = dtype == CB_DTYPE_INT8 ? "int8" : "f32";
     snprintf(what[0], sizeof what[0], "cb_predict(%s %s, %zu pairs)", fixture, d, e.pairs.n);
     snprintf(what[1], sizeof what[1], "cb_rank(%s %s, %zu documents)", fixture, d, e.pairs.n);
     snprintf(what[2], sizeof what[2], "cb_tokenize(%s, one truncated pair)", fixture);
-    cb_status (*const runs[3])(void *, cb_error *) = { predict_run, rank_run, tokenize_run };
+    snprintf(what[3], sizeof what[3], "cb_predict(%s %s, %zu pairs, long_document chunk)", fixture, d, e.pairs.n);
+    cb_status (*const runs[4])(void *, cb_error *) = { predict_run, rank_run, tokenize_run, chunk_run };
     long total = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < (one_label ? 4 : 3); i++) {
         x.what = what[i];
         const scenario sc = { what[i], call_setup, runs[i], call_after, &x, 1 };
         total += fail_each_allocation(c, &sc);
     }
     free(x.scores);
     free(x.ranked);
+    free(x.chunk_scores);
+    free(x.want_chunk);
     expected_free(&e);
     free(path);
     return total;

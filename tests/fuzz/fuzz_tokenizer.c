@@ -8,7 +8,10 @@
  * $CB_FIXTURES/bert-tiny, else CB_FIXTURES_DIR/bert-tiny.
  * Checks beyond the sanitizers: a result fits max_length, starts and ends
  * with the special tokens the empty pair gets ([CLS] ... [SEP], <s> ... </s>),
- * and every id is inside the vocabulary. */
+ * and every id is inside the vocabulary. Then text b alone with word spans,
+ * as long documents tokenise it (tokenizer.h cb_tokenizer_text): the same
+ * ids as the pair kept of b, every span inside the text and in order, and the
+ * windows of windows.h over them cover every token. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 
 #include "hf_tokenizer.h"
 #include "tokenizer.h"
+#include "windows.h"
 
 #ifndef CB_FIXTURES_DIR
 #define CB_FIXTURES_DIR "tests/fixtures"
@@ -58,6 +62,40 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* b's tokens with spans: the pair's b part is their prefix; spans lie in b,
+ * begin where the previous token's word began or later; windows cover all. */
+static void check_spans(const char *b, size_t b_len, const int32_t *pair_ids, const int32_t *types, int n)
+{
+    cb_text_tokens t;
+    cb_error err;
+    if (cb_tokenizer_text(g_tok, b, b_len, "b", SIZE_MAX, SIZE_MAX, 1, &t, &err) != CB_OK) abort();
+    if (t.stored != t.count || (t.count > 0 && !t.spans)) abort();
+    size_t kb = 0;   /* b's tokens in the pair: type 1 for BERT; RoBERTa has no types, so only check BERT */
+    for (int i = 0; i < n; i++) kb += types[i] == 1;
+    if (kb > 1) {
+        /* the pair keeps b's first kb - 1 tokens and the final special */
+        const int32_t *pb = pair_ids + (n - (int)kb);
+        if (kb - 1 > t.count || memcmp(pb, t.ids, (kb - 1) * sizeof *pb) != 0) abort();
+    }
+    for (size_t i = 0; i < t.count; i++) {
+        if (t.spans[i].begin > t.spans[i].end || t.spans[i].end > b_len) abort();
+        if (i > 0 && t.spans[i].begin < t.spans[i - 1].begin) abort();
+    }
+    for (size_t width = 1; t.count > 0 && width <= 9; width += 4) {
+        size_t start = 0, windows = 0;
+        for (;;) {
+            const size_t end = cb_window_end(t.spans, t.count, start, width);
+            if (end <= start || end - start > width) abort();
+            if (++windows > t.count) abort();
+            if (end == t.count) break;
+            const size_t next = cb_window_next(t.spans, start, end, width / 2);
+            if (next <= start || next > end) abort();
+            start = next;
+        }
+    }
+    cb_text_tokens_release(g_tok, &t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 3) return 0;
@@ -80,5 +118,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < n; i++) {
         if (ids[i] < 0 || (uint32_t)ids[i] >= g_hf.spec.n_vocab || (types[i] != 0 && types[i] != 1)) abort();
     }
+    check_spans(b, rest - split, ids, types, n);
     return 0;
 }

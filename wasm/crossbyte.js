@@ -614,16 +614,37 @@ class Remote {
     this.name = name;
   }
 
-  /** Starts the worker and waits for it to say it listens. */
+  /**
+   * Starts the worker and waits for it to say it listens. In a browser the
+   * worker is first a one-line blob: module importing crossbyte-worker.js: a
+   * blob: worker is controlled by its page's service worker, a worker at its
+   * own URL only by one whose scope covers that URL, so an offline page whose
+   * service worker serves the runtime (web/sw.js, scope web/) can still start
+   * it. Where blob: workers are refused (a Content-Security-Policy without
+   * worker-src blob:), the script's own URL is tried next.
+   */
   static async start(name) {
     const url = new URL("./crossbyte-worker.js", import.meta.url);
-    const worker = isNode ? new (await import("node:worker_threads")).Worker(url) : new Worker(url, { type: "module" });
+    if (isNode) return Remote.#started(new (await import("node:worker_threads")).Worker(url), name);
+    let shim = null;
+    try {
+      shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};\n`], { type: "text/javascript" }));
+      return await Remote.#started(new Worker(shim, { type: "module" }), name);
+    } catch {
+      return Remote.#started(new Worker(url, { type: "module" }), name);
+    } finally {
+      if (shim) URL.revokeObjectURL(shim);
+    }
+  }
+
+  static async #started(worker, name) {
     const remote = new Remote(worker, name);
     await new Promise((ready, fail) => {
       const onMessage = (data) => (data?.ready ? ready() : remote.#answer(data));
       const onError = (e) => {
         // A script that does not load gives a bare Event, without a message.
         const error = new Error(`crossbyte: the ${name} worker failed: ${e?.message || "its script did not load"}`);
+        if (!isNode) worker.terminate();
         fail(error);
         remote.#shut(error);
       };

@@ -31,8 +31,8 @@ async function load(source, name) {
     const t0 = performance.now();
     const bytes = source instanceof Blob ? source.size : 0;
     const next = await CrossEncoder.load(source, { worker: inWorker }).catch((e) => {
-      // Offline, Chromium does not always answer a worker's script from this
-      // page's service worker: score on the main thread rather than not at all.
+      // A worker that cannot start (a strict Content-Security-Policy, an old
+      // browser): score on the main thread rather than not at all.
       if (!inWorker || !/worker failed/.test(e.message)) throw e;
       fallback = true;
       return CrossEncoder.load(source);

@@ -49,6 +49,17 @@ async function load(source, name) {
   }
 }
 
+/** The passage with the window its score came from in a <mark>, and which window it was. */
+function highlighted(text, w) {
+  const bytes = new TextEncoder().encode(text), dec = new TextDecoder();
+  const mark = document.createElement("mark");
+  mark.textContent = w.text;
+  const note = document.createElement("span");
+  note.className = "window";
+  note.textContent = ` (window ${w.index + 1} of ${w.count})`;
+  return [dec.decode(bytes.subarray(0, w.begin)), mark, dec.decode(bytes.subarray(w.end)), note];
+}
+
 async function rerank() {
   if (!model) return;
   const query = $("query").value;
@@ -66,7 +77,9 @@ async function rerank() {
   await new Promise((r) => setTimeout(r, 0)); // let the status paint
   try {
     const t0 = performance.now();
+    const chunk = $("long-document").checked;
     const ranked = await model.rank(query, docs, {
+      longDocument: chunk ? "chunk" : "truncate",
       signal: running.signal,
       onProgress: (done, total) => ($("timing").textContent = `Reranking ${total} passages… ${done} done`),
     });
@@ -78,7 +91,9 @@ async function rerank() {
       const score = document.createElement("span");
       score.className = "score";
       score.textContent = r.score.toFixed(4);
-      li.append(score, " ", docs[r.corpusId]);
+      li.append(score, " ");
+      if (r.window && r.window.count > 1) li.append(...highlighted(docs[r.corpusId], r.window));
+      else li.append(docs[r.corpusId]);
       list.append(li);
     }
     const where = inWorker && !fallback ? "in a worker" : "on the main thread";

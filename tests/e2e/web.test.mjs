@@ -269,3 +269,36 @@ test("the model cache: stored once it loads, sha256 checked, evicted on a mismat
   assert.deepEqual(await step("clear all"), { outcome: "true", cached: false });
   await page.close();
 });
+
+test("long passages read whole: the page ranks by the best window and highlights it, as the native CLI", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/web/`);
+  await page.waitForSelector("body[data-ready='1']");
+  await page.fill("#model-url", `${server.url}/models/tiny.cbm`);
+  await page.click("#load-url");
+  await page.waitForFunction(() => /^Loaded /.test(document.getElementById("status").textContent));
+  // two passages far longer than max_length, one short
+  const filler = Array.from({ length: 700 }, (_, i) => `word${i % 50} and more`).join(" ");
+  const passages = [`${filler} Berlin has 3.5 million inhabitants.`, filler, "Berlin is well known for its museums."];
+  await page.check("#long-document");
+  const shown = await rerank(page, QUERY, passages);
+  const native = nativeRank(tinyPath, QUERY, passages, ["--long-document", "chunk"]);
+  assert.deepEqual(shown.map((r) => r.corpusId), native.map((r) => r.corpus_id), "order shown = native CLI order");
+  shown.forEach((r, i) => assert.ok(Math.abs(r.score - native[i].score) <= 1e-6, `score ${i}: ${r.score} vs ${native[i].score}`));
+  const marks = await page.$$eval("#results li", (lis) => lis.map((li) => ({
+    id: Number(li.dataset.corpusId), mark: li.querySelector("mark")?.textContent ?? null,
+    note: li.querySelector(".window")?.textContent ?? null })));
+  for (const m of marks) {
+    const w = native.find((r) => r.corpus_id === m.id).window;
+    if (w.count === 1) {
+      assert.equal(m.mark, null, `passage ${m.id} fits: nothing highlighted`);
+      continue;
+    }
+    const want = new TextDecoder().decode(new TextEncoder().encode(passages[m.id]).subarray(w.begin, w.end));
+    assert.equal(m.mark, want, `passage ${m.id}: the highlighted window is the CLI's`);
+    assert.equal(m.note, ` (window ${w.index + 1} of ${w.count})`);
+  }
+  assert.ok(marks.filter((m) => m.mark !== null).length === 2, "both long passages were read in windows");
+  await page.screenshot({ path: join(SHOTS, "web-long.png"), fullPage: true });
+  await page.close();
+});

@@ -317,10 +317,19 @@ static void check_planted(const char *model_path, const char *what)
     free(text);
 }
 
-Test(long_document, planted_passage_real_reranker, .timeout = 120)
+#ifndef CB_TEST_TIMEOUT_SCALE
+#define CB_TEST_TIMEOUT_SCALE 1
+#endif
+
+/* Under qemu (CB_TEST_TIMEOUT_SCALE > 1, the aarch64 suites) float32 runs
+ * some 200x slower, several minutes for this test: there only int8 is
+ * checked, the path whose bits must agree across CPUs; float32 is checked by
+ * the native and sanitizer builds. */
+Test(long_document, planted_passage_real_reranker, .timeout = 120 * CB_TEST_TIMEOUT_SCALE)
 {
     const char *dir = CB_REAL_DIR "/rerank-minilm-l6-dl20";
-    check_planted(dir, "rerank-minilm-l6-dl20 float32");
+    if (CB_TEST_TIMEOUT_SCALE == 1) check_planted(dir, "rerank-minilm-l6-dl20 float32");
+    else printf("rerank-minilm-l6-dl20 float32: not run under emulation (checked natively)\n");
     char *q = cbt_temp_path("long-real-int8");
     cb_error err;
     cr_assert_eq(cb_convert(dir, q, CB_DTYPE_INT8, NULL, &err), CB_OK, "%s", err.message);

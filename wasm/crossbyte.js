@@ -402,11 +402,23 @@ async function openModel(core, bytes, skipChecksum, numThreads) {
 
 /** The wasm core and a model handle for a .cbm source; `bi` says which kind the caller needs. */
 async function loadModel(source, options, bi) {
-  const { threads, numThreads } = await chooseBuild(options);
-  const [core, { bytes, keep, evict }] = await Promise.all([
-    loadCore(threads ? "threads" : "single", options.wasmUrl),
-    readSource(source, options),
-  ]);
+  let { threads, numThreads } = await chooseBuild(options);
+  const read = readSource(source, options);
+  read.catch(() => {}); // awaited below, where its failure is reported
+  let core;
+  try {
+    core = await loadCore(threads ? "threads" : "single", options.wasmUrl);
+    if (threads) await core.crossbyteReserveWorkers(numThreads - 1);
+  } catch (e) {
+    if (!threads || options.threads === true) throw e;
+    // The threads build was only the default and cannot start here (its
+    // files missing, or its Workers' scripts not served, e.g. offline in a
+    // browser that does not answer them from a service worker): the
+    // single-thread build computes the same bits.
+    [threads, numThreads] = [false, 1];
+    core = await loadCore("single", options.wasmUrl);
+  }
+  const { bytes, keep, evict } = await read;
   let handle = 0;
   try {
     if (options.sha256 !== undefined) await checkSha256(bytes, options.sha256);

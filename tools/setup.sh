@@ -26,7 +26,7 @@ echo "setup: built build/crossbyte" >&2
 # ==== WebAssembly (issue 4) ====================================================
 # Emscripten (Debian's), the wasm32 + SIMD128 XNNPACK (cached like the native
 # one; about 5.5 min on 2 cores the first time), build-wasm/ and the package's
-# runtime wasm/dist/crossbyte-core.{js,wasm}; Chromium and playwright-core for
+# runtime wasm/dist/crossbyte-core.{js,wasm}, then its threads build; Chromium and playwright-core for
 # the page's end-to-end test (tests/e2e, npm ci from its package-lock.json).
 # CROSSBYTE_SKIP_WASM=1 skips this section.
 if [ "${CROSSBYTE_SKIP_WASM:-0}" != 1 ]; then
@@ -41,6 +41,15 @@ if [ "${CROSSBYTE_SKIP_WASM:-0}" != 1 ]; then
     -DCROSSBYTE_XNNPACK_DIR="$xnnpack_wasm" >/dev/null
   cmake --build build-wasm -j "$jobs"
   echo "setup: built wasm/dist/crossbyte-core.{js,wasm}" >&2
+  # The same module with Emscripten's pthreads (issue 17), for cross-origin
+  # isolated pages and Node: its own XNNPACK (every object -pthread, cached
+  # under its own key, about 4 min on 2 cores the first time), build-wasm-threads/
+  # and wasm/dist/crossbyte-core-threads.{js,wasm,worker.js}.
+  xnnpack_wasm_threads=$(tools/deps/xnnpack.sh wasm-threads | tail -n 1)
+  emcmake cmake -S . -B build-wasm-threads -G Ninja -DCMAKE_BUILD_TYPE=Release -DCROSSBYTE_WASM_THREADS=ON \
+    -DCROSSBYTE_TESTS=OFF -DCROSSBYTE_XNNPACK_DIR="$xnnpack_wasm_threads" >/dev/null
+  cmake --build build-wasm-threads -j "$jobs"
+  echo "setup: built wasm/dist/crossbyte-core-threads.{js,wasm,worker.js}" >&2
   # playwright-core only drives Debian's /usr/bin/chromium: no browser download.
   stamp=tests/e2e/node_modules/.crossbyte-lock.sha256
   want=$(sha256sum tests/e2e/package-lock.json | cut -d' ' -f1)

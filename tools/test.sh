@@ -77,8 +77,11 @@ fi
 
 # ==== WebAssembly (issue 4) ====================================================
 # The JavaScript wrapper under Node's own runner (every BERT fixture against
-# reference.json and the native CLI, bad inputs), then web/ in headless
-# Chromium (tests/e2e). tools/setup.sh built wasm/dist and installed both.
+# reference.json and the native CLI, bad inputs; the threads build against the
+# single-thread one and native, tests/js/threads.test.mjs), then web/ in
+# headless Chromium (tests/e2e, cross-origin isolated: the threads build, and
+# without the headers: the single-thread one). tools/setup.sh built wasm/dist
+# (both builds) and installed both.
 if [ "${CROSSBYTE_SKIP_WASM:-0}" != 1 ]; then
   # The kernel sweeps of test_kernels and test_attention compiled to wasm32 +
   # SIMD128 (tests/kernels/sweep_main.c): same cases, same references; it
@@ -86,6 +89,11 @@ if [ "${CROSSBYTE_SKIP_WASM:-0}" != 1 ]; then
   echo "== WebAssembly: kernel sweep under Node (build-wasm/kernel_sweep.js) =="
   node build-wasm/kernel_sweep.js || status=1
   echo "== WebAssembly: Node tests of the JavaScript wrapper (tests/js) =="
+  # Both builds must be there: tests/js/threads.test.mjs compares them (and
+  # Node picks the threads build by default), so a missing one fails here.
+  for f in crossbyte-core.js crossbyte-core.wasm crossbyte-core-threads.js crossbyte-core-threads.wasm crossbyte-core-threads.worker.js; do
+    [ -f "wasm/dist/$f" ] || { echo "wasm/dist/$f is missing (tools/setup.sh builds it)" >&2; status=1; }
+  done
   node --test tests/js/ || status=1
   echo "== WebAssembly: the web page in headless Chromium (tests/e2e) =="
   node --test tests/e2e/ || status=1

@@ -9,8 +9,22 @@ export type Activation = "default" | "none" | "sigmoid" | "softmax";
 export interface LoadOptions {
   /** Skip the .cbm checksum check (faster load of a trusted file). */
   skipChecksum?: boolean;
-  /** Where crossbyte-core.wasm lives when it is not next to the module (dist/). */
+  /**
+   * Where crossbyte-core.wasm (the single-thread build) lives when it is not
+   * next to the module (dist/); given, the load keeps that build unless threads is true.
+   */
   wasmUrl?: string | URL;
+  /**
+   * true: the threads build (dist/crossbyte-core-threads.*, needs threadsSupported());
+   * false: the single-thread build. Default: the threads build where it runs and more
+   * than one thread is wanted, else the single-thread one.
+   */
+  threads?: boolean;
+  /**
+   * Threads each call uses (the threads build): default navigator.hardwareConcurrency
+   * (Node: the CPUs) capped at 4; 1 by default means the single-thread build.
+   */
+  numThreads?: number;
   /**
    * The file's SHA-256 (64 hex digits), checked with crypto.subtle before the
    * model is used: a mismatch throws (code 4) and evicts a cached copy.
@@ -103,6 +117,10 @@ export interface ModelInfo {
   readonly maxLength: number;
   /** Largest accepted maxLength. */
   readonly maxPositions: number;
+  /** Whether the model runs on the threads build. */
+  readonly threads: boolean;
+  /** The threads each call uses (1 on the single-thread build). */
+  readonly numThreads: number;
 }
 
 export interface CrossEncoderInfo extends ModelInfo {
@@ -125,6 +143,12 @@ export interface SentenceEncoderWorker extends SentenceEncoderInfo {}
 
 /** True when this JavaScript engine runs WebAssembly with 128-bit SIMD (crossbyte needs it). */
 export function simdSupported(): boolean;
+
+/**
+ * True when the threads build can run here: SharedArrayBuffer and shared WebAssembly
+ * memory, i.e. a cross-origin isolated page (COOP + COEP headers) or its workers, or Node.
+ */
+export function threadsSupported(): boolean;
 
 export type ModelSource = string | URL | ArrayBuffer | ArrayBufferView | Blob;
 

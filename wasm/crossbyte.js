@@ -37,7 +37,76 @@ export function simdSupported() {
   }
 }
 
-let corePromise = null;
+/**
+ * True when this engine can run the threads build: SharedArrayBuffer and
+ * shared WebAssembly memory, which browsers give only to cross-origin
+ * isolated pages (the COOP and COEP headers, see web/README.md) and their
+ * workers; Node always.
+ */
+export function threadsSupported() {
+  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return false;
+  if (!isNode && globalThis.crossOriginIsolated !== true) return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+// More threads than this are not used unless asked for: each is a Worker
+// holding its own instance of the module, and the rerankers' batches gain
+// little past four.
+const DEFAULT_MAX_THREADS = 4;
+
+async function hardwareThreads() {
+  if (isNode) {
+    const os = await import("node:os");
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  return globalThis.navigator?.hardwareConcurrency || 1;
+}
+
+/**
+ * Which build a load uses and with how many threads: { threads, numThreads }.
+ * threads: true insists on the threads build, false on the single-thread one;
+ * by default the threads build where threadsSupported() and more than one
+ * thread is wanted (numThreads, default the hardware's, at most 4), else the
+ * single-thread build with one. A wasmUrl (which moves the single-thread
+ * build's wasm) keeps the single-thread build unless threads is true.
+ */
+async function chooseBuild(options) {
+  const { threads } = options;
+  if (threads !== undefined && typeof threads !== "boolean") throw new TypeError("crossbyte: threads must be true, false or omitted");
+  let n = options.numThreads;
+  if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 256)) {
+    throw new TypeError(`crossbyte: numThreads must be a whole number from 1 to 256, got ${n}`);
+  }
+  if (threads === false) {
+    if (n > 1) throw new RangeError(`crossbyte: numThreads ${n} needs the threads build (threads: false was given)`);
+    return { threads: false, numThreads: 1 };
+  }
+  if (threads === true) {
+    if (!threadsSupported()) {
+      throw new Error("crossbyte: the threads build needs SharedArrayBuffer: a cross-origin isolated page (COOP and COEP headers) or Node");
+    }
+    return { threads: true, numThreads: n ?? Math.min(DEFAULT_MAX_THREADS, await hardwareThreads()) };
+  }
+  if (options.wasmUrl !== undefined || !threadsSupported()) return { threads: false, numThreads: 1 };
+  n ??= Math.min(DEFAULT_MAX_THREADS, await hardwareThreads());
+  return n > 1 ? { threads: true, numThreads: n } : { threads: false, numThreads: 1 };
+}
+
+// The two builds of the runtime: dist/crossbyte-core.{js,wasm} and, with
+// Emscripten's pthreads, dist/crossbyte-core-threads.{js,wasm} (+ .worker.js,
+// which its threads run). The threads build is imported only when used.
+const BUILDS = {
+  single: { factory: async () => createCrossbyteCore, wasm: "./dist/crossbyte-core.wasm" },
+  threads: {
+    factory: async () => (await import("./dist/crossbyte-core-threads.js")).default,
+    wasm: "./dist/crossbyte-core-threads.wasm",
+  },
+};
+const cores = new Map(); // build name -> Promise of its module, loaded once and shared
 
 async function readNodeFile(pathOrUrl) {
   const { readFile } = await import("node:fs/promises");
@@ -51,45 +120,104 @@ async function wasmBytesOrResponse(url) {
   return response;
 }
 
-/** Loads the WebAssembly module once; later calls share it. */
-function loadCore(wasmUrl) {
-  if (corePromise) return corePromise;
+// Node has no Worker: the threads build starts its pthreads on this adapter,
+// a worker_threads Worker made to look like a Web Worker on both sides (the
+// pthread script, dist/crossbyte-core-threads.worker.js, is written for one).
+// Messages that arrive before that script has set self.onmessage wait, in order.
+const NODE_THREAD_BOOT = `
+const { parentPort, workerData } = require("node:worker_threads");
+globalThis.self = globalThis;
+globalThis.postMessage = (message, transfer) => parentPort.postMessage(message, transfer);
+let ready = false;
+const early = [];
+parentPort.on("message", (data) => (ready ? self.onmessage({ data }) : early.push(data)));
+import(workerData).then(() => {
+  for (const data of early) self.onmessage({ data });
+  ready = true;
+}, (e) => { throw e; });
+`;
+
+async function nodeWorkerClass() {
+  const { Worker } = await import("node:worker_threads");
+  return class NodeThreadWorker {
+    #worker;
+    constructor(url) {
+      this.#worker = new Worker(NODE_THREAD_BOOT, { eval: true, workerData: String(url) });
+      this.#worker.on("message", (data) => {
+        // Once it has loaded the module the Worker no longer keeps Node
+        // running: while a call uses it the caller is busy anyway, and an
+        // idle one must not hold the process. Until then a load awaits it.
+        if (data?.cmd === "loaded") this.#worker.unref();
+        this.onmessage?.({ data });
+      });
+      this.#worker.on("error", (e) => this.onerror?.(e));
+    }
+    postMessage(message, transfer) {
+      this.#worker.postMessage(message, transfer);
+    }
+    terminate() {
+      this.#worker.terminate();
+    }
+  };
+}
+
+/** Loads a build of the WebAssembly module once; later calls share it. */
+function loadCore(build, wasmUrl) {
+  if (cores.has(build)) return cores.get(build);
   if (!simdSupported()) {
     return Promise.reject(new Error("crossbyte: this JavaScript engine lacks WebAssembly SIMD (128-bit), which crossbyte needs"));
   }
   const url = wasmUrl
     ? new URL(wasmUrl, isNode ? undefined : globalThis.location?.href)
-    : new URL("./dist/crossbyte-core.wasm", import.meta.url);
-  corePromise = new Promise((resolve, reject) => {
-    createCrossbyteCore({
-      // Hand Emscripten the instance ourselves: no Node-specific loader code
-      // and no dependence on Node's experimental fetch.
-      instantiateWasm(imports, receive) {
-        wasmBytesOrResponse(url)
-          .then(async (src) => {
-            if (typeof Response === "function" && src instanceof Response) {
-              if (typeof WebAssembly.instantiateStreaming === "function") {
-                try {
-                  return await WebAssembly.instantiateStreaming(src.clone(), imports);
-                } catch {
-                  // a server without the application/wasm type: fall back below
+    : new URL(BUILDS[build].wasm, import.meta.url);
+  const promise = (async () => {
+    const [factory, NodeWorker] = await Promise.all([
+      BUILDS[build].factory(),
+      build === "threads" && isNode ? nodeWorkerClass() : undefined,
+    ]);
+    return new Promise((resolve, reject) => {
+      factory({
+        // Hand Emscripten the instance ourselves: no Node-specific loader code
+        // and no dependence on Node's experimental fetch.
+        instantiateWasm(imports, receive) {
+          wasmBytesOrResponse(url)
+            .then(async (src) => {
+              if (typeof Response === "function" && src instanceof Response) {
+                if (typeof WebAssembly.instantiateStreaming === "function") {
+                  try {
+                    return await WebAssembly.instantiateStreaming(src.clone(), imports);
+                  } catch {
+                    // a server without the application/wasm type: fall back below
+                  }
                 }
+                src = await src.arrayBuffer();
               }
-              src = await src.arrayBuffer();
-            }
-            return WebAssembly.instantiate(src, imports);
-          })
-          .then((result) => receive(result.instance, result.module), reject);
-        return {};
-      },
-      print: () => {},
-      printErr: () => {},
-    }).then(resolve, reject);
-  }).catch((e) => {
-    corePromise = null;
+              return WebAssembly.instantiate(src, imports);
+            })
+            .then((result) => receive(result.instance, result.module), reject);
+          return {};
+        },
+        crossbyteWorker: NodeWorker, // the threads build in Node (wasm/threads-pre.js)
+        print: () => {},
+        printErr: () => {},
+      }).then(resolve, reject);
+    });
+  })().catch((e) => {
+    cores.delete(build);
     throw e instanceof Error ? e : new Error(`crossbyte: cannot start the WebAssembly module: ${e}`);
   });
-  return corePromise;
+  cores.set(build, promise);
+  return promise;
+}
+
+/**
+ * Emscripten updates the module's HEAP views when the thread calling in grows
+ * the memory; in the threads build another thread could have grown it, so
+ * the views are renewed if the memory moved on (wasm/threads-post.js).
+ */
+function views(core) {
+  core.crossbyteViews?.();
+  return core;
 }
 
 // Models fetched over http(s) are kept here (the Cache API, where there is
@@ -248,18 +376,53 @@ function coreError(core) {
 // cb_status values in crossbyte.h
 const MODEL_FORMAT = 4, WRONG_MODEL_KIND = 14;
 
+// Loads into the threads build run one after another: between reserving a
+// model's Workers and starting its threads no other load may take them.
+let threadsLoads = Promise.resolve();
+
+/** cbw_load(_threads) of `bytes` into `core`: the model's handle (throws on failure). */
+async function openModel(core, bytes, skipChecksum, numThreads) {
+  const open = () => {
+    const image = core._cbw_image_alloc(bytes.length);
+    if (!image) throw coreError(core);
+    views(core).HEAPU8.set(bytes, image);
+    // cbw_load owns the image from here on, on success and on failure.
+    const handle = core._cbw_load_threads
+      ? core._cbw_load_threads(image, bytes.length, skipChecksum, numThreads)
+      : core._cbw_load(image, bytes.length, skipChecksum);
+    if (!handle) throw coreError(core);
+    return handle;
+  };
+  if (!core._cbw_load_threads) return open();
+  // The threads the model starts each need a Worker that has loaded the module.
+  const done = threadsLoads.then(() => core.crossbyteReserveWorkers(numThreads - 1)).then(open);
+  threadsLoads = done.catch(() => {});
+  return done;
+}
+
 /** The wasm core and a model handle for a .cbm source; `bi` says which kind the caller needs. */
 async function loadModel(source, options, bi) {
-  const [core, { bytes, keep, evict }] = await Promise.all([loadCore(options.wasmUrl), readSource(source, options)]);
+  let { threads, numThreads } = await chooseBuild(options);
+  const read = readSource(source, options);
+  read.catch(() => {}); // awaited below, where its failure is reported
+  let core;
+  try {
+    core = await loadCore(threads ? "threads" : "single", options.wasmUrl);
+    if (threads) await core.crossbyteReserveWorkers(numThreads - 1);
+  } catch (e) {
+    if (!threads || options.threads === true) throw e;
+    // The threads build was only the default and cannot start here (its
+    // files missing, or its Workers' scripts not served, e.g. offline in a
+    // browser that does not answer them from a service worker): the
+    // single-thread build computes the same bits.
+    [threads, numThreads] = [false, 1];
+    core = await loadCore("single", options.wasmUrl);
+  }
+  const { bytes, keep, evict } = await read;
   let handle = 0;
   try {
     if (options.sha256 !== undefined) await checkSha256(bytes, options.sha256);
-    const image = core._cbw_image_alloc(bytes.length);
-    if (!image) throw coreError(core);
-    core.HEAPU8.set(bytes, image);
-    // cbw_load owns the image from here on, on success and on failure.
-    handle = core._cbw_load(image, bytes.length, options.skipChecksum ? 1 : 0);
-    if (!handle) throw coreError(core);
+    handle = await openModel(core, bytes, options.skipChecksum ? 1 : 0, numThreads);
   } catch (e) {
     await evict?.();
     throw e;
@@ -273,12 +436,13 @@ async function loadModel(source, options, bi) {
                    : `crossbyte: CrossEncoder needs a cross-encoder; this model is a bi-encoder: use SentenceEncoder`),
       { code: WRONG_MODEL_KIND });
   }
-  return { core, handle };
+  return { core, handle, threads: { threads, numThreads } };
 }
 
-/** What both kinds of model say about themselves. */
-function describe(core, handle) {
+/** What both kinds of model say about themselves; `threads`: which build, how many threads. */
+function describe(core, handle, threads) {
   return {
+    ...threads,
     architecture: core.UTF8ToString(core._cbw_architecture(handle)),
     dtype: core.UTF8ToString(core._cbw_dtype(handle)),
     maxLength: core._cbw_max_length(handle),
@@ -296,7 +460,7 @@ function withTexts(core, texts, fn) {
   const spans = core._malloc(Math.max(1, encoded.length) * 8);
   try {
     if (!text || !spans) throw Object.assign(new Error("crossbyte: out of memory for the texts"), { code: 2 });
-    const heap = core.HEAPU8, u32 = core.HEAPU32;
+    const heap = views(core).HEAPU8, u32 = core.HEAPU32;
     let off = 0;
     encoded.forEach((b, i) => {
       heap.set(b, text + off);
@@ -317,12 +481,12 @@ export class CrossEncoder {
   #labels;
 
   /** @private use CrossEncoder.load */
-  constructor(core, handle) {
+  constructor(core, handle, threads) {
     this.#core = core;
     this.#handle = handle;
     const n = core._cbw_num_labels(handle);
     this.#labels = Object.freeze(Array.from({ length: n }, (_, i) => core.UTF8ToString(core._cbw_label(handle, i))));
-    Object.assign(this, describe(core, handle));
+    Object.assign(this, describe(core, handle, threads));
     Object.freeze(this);
   }
 
@@ -332,8 +496,8 @@ export class CrossEncoder {
    */
   static async load(source, options = {}) {
     if (options.worker) return new CrossEncoderWorker(...(await startWorker("CrossEncoder", source, options)));
-    const { core, handle } = await loadModel(source, options, false);
-    return new CrossEncoder(core, handle);
+    const { core, handle, threads } = await loadModel(source, options, false);
+    return new CrossEncoder(core, handle, threads);
   }
 
   static clearCache = clearCache;
@@ -376,7 +540,7 @@ export class CrossEncoder {
         if (!scores) throw Object.assign(new Error("crossbyte: out of memory for the scores"), { code: 2 });
         this.#call(core._cbw_predict(this.#handle, text, spans, n, maxLength, batchSize, activation, longDocument, stride,
           aggregate, scores));
-        const f = core.HEAPF32.subarray(scores >> 2, (scores >> 2) + n * L);
+        const f = views(core).HEAPF32.subarray(scores >> 2, (scores >> 2) + n * L);
         if (L === 1) return Array.from(f);
         return Array.from({ length: n }, (_, i) => Array.from(f.subarray(i * L, (i + 1) * L)));
       } finally {
@@ -405,7 +569,7 @@ export class CrossEncoder {
         this.#call(core._cbw_rank(this.#handle, text, spans, n, maxLength, batchSize, activation, longDocument, stride,
           aggregate, ids, scores, windows));
         const out = [];
-        const u32 = core.HEAPU32, f32 = core.HEAPF32;
+        const u32 = views(core).HEAPU32, f32 = core.HEAPF32;
         for (let i = 0; i < Math.min(n, topK); i++) {
           const r = { corpusId: u32[(ids >> 2) + i], score: f32[(scores >> 2) + i] };
           if (options.returnDocuments) r.text = docs[r.corpusId];
@@ -442,7 +606,7 @@ export class CrossEncoder {
           const n = core._cbw_tokenize(this.#handle, text, spans, maxLength, ids, types, cap);
           if (n < 0) throw coreError(core);
           return {
-            inputIds: Array.from(core.HEAP32.subarray(ids >> 2, (ids >> 2) + n)),
+            inputIds: Array.from(views(core).HEAP32.subarray(ids >> 2, (ids >> 2) + n)),
             tokenTypeIds: Array.from(core.HEAP32.subarray(types >> 2, (types >> 2) + n)),
           };
         });
@@ -500,20 +664,20 @@ export class SentenceEncoder {
   #handle;
 
   /** @private use SentenceEncoder.load */
-  constructor(core, handle) {
+  constructor(core, handle, threads) {
     this.#core = core;
     this.#handle = handle;
     this.dimension = core._cbw_embedding_size(handle);
     this.pooling = core.UTF8ToString(core._cbw_pooling(handle));
-    Object.assign(this, describe(core, handle));
+    Object.assign(this, describe(core, handle, threads));
     Object.freeze(this);
   }
 
   /** Loads a bi-encoder .cbm (crossbyte convert of a sentence-transformers folder). */
   static async load(source, options = {}) {
     if (options.worker) return new SentenceEncoderWorker(...(await startWorker("SentenceEncoder", source, options)));
-    const { core, handle } = await loadModel(source, options, true);
-    return new SentenceEncoder(core, handle);
+    const { core, handle, threads } = await loadModel(source, options, true);
+    return new SentenceEncoder(core, handle, threads);
   }
 
   static clearCache = clearCache;
@@ -538,7 +702,7 @@ export class SentenceEncoder {
         if (!vecs) throw Object.assign(new Error("crossbyte: out of memory for the embeddings"), { code: 2 });
         const status = core._cbw_embed(this.#handle, text, spans, n, maxLength, batchSize, normalize, vecs);
         if (status !== 0) throw coreError(core);
-        return Array.from({ length: n }, (_, i) => core.HEAPF32.slice((vecs >> 2) + i * d, (vecs >> 2) + (i + 1) * d));
+        return Array.from({ length: n }, (_, i) => views(core).HEAPF32.slice((vecs >> 2) + i * d, (vecs >> 2) + (i + 1) * d));
       } finally {
         core._free(vecs);
       }
@@ -566,7 +730,7 @@ export class SentenceEncoder {
         withTexts(core, [checkText(t, `text ${i}`), ""], (text, spans) => {
           const n = core._cbw_tokenize(this.#handle, text, spans, maxLength, ids, 0, cap);
           if (n < 0) throw coreError(core);
-          return Array.from(core.HEAP32.subarray(ids >> 2, (ids >> 2) + n));
+          return Array.from(views(core).HEAP32.subarray(ids >> 2, (ids >> 2) + n));
         }));
     } finally {
       core._free(ids);

@@ -6,8 +6,10 @@
  * else (tokenizing, batching, the encoder, activations, ranking, every check
  * and error message) is the shared C library.
  *
- * The module is single-threaded, so the last error lives in one static slot
- * that JavaScript reads right after a call fails (cbw_status, cbw_message). */
+ * JavaScript calls in from one thread only (in the pthreads build the pool
+ * threads run the library's kernels, never these functions), so the last
+ * error lives in one static slot that JavaScript reads right after a call
+ * fails (cbw_status, cbw_message). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +66,9 @@ EXPORT void *cbw_image_alloc(size_t size)
     return p;
 }
 
-/* Takes ownership of `image` (from cbw_image_alloc) whether or not it succeeds. */
-EXPORT cbw_model *cbw_load(void *image, size_t size, int skip_checksum)
+/* Takes ownership of `image` (from cbw_image_alloc) whether or not it succeeds.
+ * n_threads: the threads each call of the model uses (cb_load_options). */
+static cbw_model *load(void *image, size_t size, int skip_checksum, int n_threads)
 {
     cbw_model *h = calloc(1, sizeof *h);
     if (!h) {
@@ -75,6 +78,7 @@ EXPORT cbw_model *cbw_load(void *image, size_t size, int skip_checksum)
     }
     cb_load_options opts = cb_load_default_options();
     opts.skip_checksum = skip_checksum;
+    if (n_threads > 1) opts.n_threads = n_threads; /* else the default: the calling thread alone */
     if (cb_model_load_buffer(image, size, &opts, &h->model, &last_error) != CB_OK) {
         free(image);
         free(h);
@@ -83,6 +87,20 @@ EXPORT cbw_model *cbw_load(void *image, size_t size, int skip_checksum)
     h->image = image;
     return h;
 }
+
+EXPORT cbw_model *cbw_load(void *image, size_t size, int skip_checksum)
+{
+    return load(image, size, skip_checksum, 1);
+}
+
+#ifdef __EMSCRIPTEN_PTHREADS__
+/* Only the pthreads build has threads to give a model; the wrapper makes sure
+ * n_threads - 1 Workers are loaded first (Module.crossbyteReserveWorkers). */
+EXPORT cbw_model *cbw_load_threads(void *image, size_t size, int skip_checksum, int n_threads)
+{
+    return load(image, size, skip_checksum, n_threads);
+}
+#endif
 
 EXPORT void cbw_free(cbw_model *h)
 {

@@ -18,6 +18,9 @@ const char *cbw_version(void);
 
 void *cbw_image_alloc(size_t size);                                 /* NULL when out of memory */
 cbw_model *cbw_load(void *image, size_t size, int skip_checksum);   /* owns image; NULL on failure */
+#ifdef __EMSCRIPTEN_PTHREADS__                                      /* the pthreads build: n_threads per call */
+cbw_model *cbw_load_threads(void *image, size_t size, int skip_checksum, int n_threads);
+#endif
 void cbw_free(cbw_model *h);
 
 int cbw_num_labels(const cbw_model *h);

@@ -16,10 +16,15 @@ function setStatus(text, isError = false) {
   $("status").classList.toggle("error", isError);
 }
 
+// The runtime picks its threads build when the page is cross-origin isolated
+// (served with COOP and COEP, see README.md), the single-thread one otherwise.
+const threadsText = (m) => (m.numThreads === 1 ? "1 thread" : `${m.numThreads} threads`);
+
 function describe(m, bytes, ms) {
   const labels = m.labels.length === 1 ? "1 label" : `${m.labels.length} labels (${m.labels.join(", ")})`;
   const size = bytes ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB ` : "";
-  return `Loaded ${m.architecture}, ${m.dtype}, ${labels}, max length ${m.maxLength}: ${size}in ${ms.toFixed(0)} ms.`;
+  const build = m.threads ? `threads build, ${threadsText(m)}` : "single-thread build";
+  return `Loaded ${m.architecture}, ${m.dtype}, ${labels}, max length ${m.maxLength} (${build}): ${size}in ${ms.toFixed(0)} ms.`;
 }
 
 /** source: a File or a URL string (fetched once, then from crossbyte's model cache). */
@@ -97,7 +102,7 @@ async function rerank() {
       list.append(li);
     }
     const where = inWorker && !fallback ? "in a worker" : "on the main thread";
-    $("timing").textContent = `Reranked ${docs.length} passages in ${ms.toFixed(1)} ms (${model.dtype}, 1 thread, ${where}).`;
+    $("timing").textContent = `Reranked ${docs.length} passages in ${ms.toFixed(1)} ms (${model.dtype}, ${threadsText(model)}, ${where}).`;
   } catch (e) {
     $("timing").textContent = e.name === "AbortError" ? "Cancelled." : `Error: ${e.message}`;
   } finally {

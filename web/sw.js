@@ -2,9 +2,12 @@
 // are answered from the network when there is one and from this cache when
 // there is not. Models (.cbm) are left to crossbyte.js's own model cache
 // (Cache API, checked and evicted there), so they are not stored twice.
-const CACHE = "crossbyte-web-v2";
+const CACHE = "crossbyte-web-v3";
 const SHELL = ["./", "index.html", "app.js", "style.css", "../wasm/crossbyte.js", "../wasm/crossbyte-worker.js",
-               "../wasm/dist/crossbyte-core.js", "../wasm/dist/crossbyte-core.wasm"];
+               "../wasm/dist/crossbyte-core.js", "../wasm/dist/crossbyte-core.wasm",
+               // the threads build, used when the page is cross-origin isolated
+               "../wasm/dist/crossbyte-core-threads.js", "../wasm/dist/crossbyte-core-threads.wasm",
+               "../wasm/dist/crossbyte-core-threads.worker.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));

@@ -1,5 +1,6 @@
 // A static file server for the e2e test: the repository's web/ and wasm/ on
-// 127.0.0.1, plus extra files (test models) under /models/.
+// 127.0.0.1, plus extra files (test models) under /models/, cross-origin
+// isolated by default.
 import { createReadStream, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
@@ -9,11 +10,22 @@ const TYPES = {
   ".css": "text/css; charset=utf-8", ".wasm": "application/wasm", ".json": "application/json", ".cbm": "application/octet-stream",
 };
 
+// What makes a page cross-origin isolated (crossOriginIsolated, hence
+// SharedArrayBuffer and crossbyte's threads build): COOP keeps other origins'
+// windows out of its browsing context group, COEP lets it load only resources
+// that agree to it (same-origin ones do). Every response carries them, so the
+// workers and the service worker's cached copies are isolated too.
+export const ISOLATION_HEADERS = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+};
+
 /**
- * Serves `root` (only its web/ and wasm/ folders) and `models` at /models/.
+ * Serves `root` (only its web/ and wasm/ folders) and `models` at /models/,
+ * with ISOLATION_HEADERS unless `isolated` is false.
  * Resolves to {url, close, hits}: hits counts the requests per path.
  */
-export function serve(root, models = {}) {
+export function serve(root, models = {}, { isolated = true } = {}) {
   const hits = new Map();
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -29,13 +41,14 @@ export function serve(root, models = {}) {
       st = file && statSync(file);
     } catch {}
     if (!st || !st.isFile()) {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      res.writeHead(404, { "content-type": "text/plain", ...(isolated ? ISOLATION_HEADERS : {}) }).end("not found");
       return;
     }
     res.writeHead(200, {
       "content-type": TYPES[extname(file)] ?? "application/octet-stream",
       "content-length": st.size,
       "cache-control": "no-cache",
+      ...(isolated ? ISOLATION_HEADERS : {}),
     });
     createReadStream(file).pipe(res);
   });

@@ -6,7 +6,11 @@
 // without WebAssembly SIMD gets a clear message; that the page stays
 // responsive while the worker scores 100 passages (and does not without the
 // worker), with the synchronous API's bits; the model cache (sha256, evict,
-// clearCache). Screenshots go under build-wasm/e2e/.
+// clearCache). The server sends COOP + COEP, so the page is cross-origin
+// isolated and runs the threads build: it gives the single-thread build's bits
+// (and native int8's); served without them the page runs the single-thread
+// build, and an isolated page whose threads cannot start falls back to it.
+// Screenshots go under build-wasm/e2e/.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -18,7 +22,7 @@ import { chromium } from "playwright-core";
 
 import { ROOT, convert, nativeRank, scratch } from "../js/support.mjs";
 import { rerankWatchingFrames } from "./frames.mjs";
-import { serve } from "./server.mjs";
+import { ISOLATION_HEADERS, serve } from "./server.mjs";
 
 const CHROMIUM = process.env.CROSSBYTE_CHROMIUM || "/usr/bin/chromium";
 const SHOTS = join(process.env.CROSSBYTE_WASM_BUILD || join(ROOT, "build-wasm"), "e2e");
@@ -35,14 +39,16 @@ const PASSAGES = [
   "Berlin's zoo is the oldest in Germany.",
 ];
 
-let server, browser, profile, modelPath, int8Path, tinyPath;
+let server, plainServer, browser, profile, modelPath, int8Path, tinyPath;
 
 before(async () => {
   const dir = scratch();
   modelPath = convert("bert-minilm-h384", "f32", dir);
   int8Path = convert("bert-minilm-h384", "int8", dir);
   tinyPath = convert("bert-tiny", "int8", dir);
-  server = await serve(ROOT, { "model.cbm": modelPath, "int8.cbm": int8Path, "tiny.cbm": tinyPath });
+  const models = { "model.cbm": modelPath, "int8.cbm": int8Path, "tiny.cbm": tinyPath };
+  server = await serve(ROOT, models);
+  plainServer = await serve(ROOT, models, { isolated: false }); // no COOP/COEP: not cross-origin isolated
   profile = mkdtempSync(join(tmpdir(), "crossbyte-chromium-"));
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launchPersistentContext(profile, {
@@ -57,6 +63,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
+  await plainServer?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
@@ -168,9 +175,9 @@ const LONG_PASSAGES = WORKLOAD.passages.map((p) => p.replace(/\s+/g, " ").trim()
 /** float32 bit patterns of a list of scores. */
 const bits = (scores) => Array.from(new Uint32Array(Float32Array.from(scores).buffer));
 
-async function openWithModel(search, url) {
+async function openWithModel(search, url, origin = server.url) {
   const page = await browser.newPage();
-  await page.goto(`${server.url}/web/${search}`);
+  await page.goto(`${origin}/web/${search}`);
   await page.waitForSelector("body[data-ready='1']");
   await page.fill("#model-url", url);
   await page.click("#load-url");
@@ -300,5 +307,92 @@ test("long passages read whole: the page ranks by the best window and highlights
   }
   assert.ok(marks.filter((m) => m.mark !== null).length === 2, "both long passages were read in windows");
   await page.screenshot({ path: join(SHOTS, "web-long.png"), fullPage: true });
+
+/** In the page: rank with the synchronous API on each build; {label: {threads, numThreads, order, scores}}. */
+function rankEachBuild(page, url, builds) {
+  return page.evaluate(async ([u, q, docs, list]) => {
+    const { CrossEncoder } = await import("/wasm/crossbyte.js");
+    const out = {};
+    for (const [label, options] of list) {
+      const m = await CrossEncoder.load(u, options);
+      const ranked = m.rank(q, docs);
+      out[label] = { threads: m.threads, numThreads: m.numThreads, order: ranked.map((r) => r.corpusId), scores: ranked.map((r) => r.score) };
+      m.dispose();
+    }
+    return out;
+  }, [url, WORKLOAD.query, LONG_PASSAGES, builds]);
+}
+
+test("cross-origin isolated: the page runs the threads build and gives the single-thread build's bits", async () => {
+  const url = `${server.url}/models/int8.cbm`;
+  const native = nativeRank(int8Path, WORKLOAD.query, LONG_PASSAGES);
+  for (const search of ["", "?worker=0"]) { // the model in the page's worker, then on its main thread
+    const page = await openWithModel(search, url);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true, "the headers isolate the page");
+    const status = await page.textContent("#status");
+    assert.match(status, /\(threads build, \d+ threads\)/, `the page loaded the threads build: ${status}`);
+    const shown = await rerankWatchingFrames(page, WORKLOAD.query, LONG_PASSAGES);
+    console.log(`isolated${search}: ${await page.textContent("#timing")}`);
+    assert.match(await page.textContent("#timing"), /\d+ threads, /);
+    const builds = await rankEachBuild(page, url, [
+      ["single", { threads: false }], ["t1", { threads: true, numThreads: 1 }], ["t2", { threads: true, numThreads: 2 }],
+      ["t4", { threads: true, numThreads: 4 }], ["auto", {}]]);
+    assert.deepEqual([builds.single.threads, builds.t2.threads, builds.t2.numThreads, builds.auto.threads], [false, true, 2, true]);
+    for (const [label, r] of Object.entries(builds)) {
+      assert.deepEqual(r.order, builds.single.order, `${label}: order`);
+      assert.deepEqual(bits(r.scores), bits(builds.single.scores), `${label}: the single-thread build's bits`);
+    }
+    assert.deepEqual(shown.order, builds.single.order, "the page's ranking");
+    assert.deepEqual(bits(shown.scores), bits(builds.single.scores), "the page's scores: the single-thread build's bits");
+    assert.deepEqual(bits(shown.scores), bits(native.map((r) => r.score)), "and native int8's");
+    if (!search) await page.screenshot({ path: join(SHOTS, "web-threads.png"), fullPage: true });
+    await page.close();
+  }
+});
+
+test("not cross-origin isolated: the page runs the single-thread build, with the same bits", async () => {
+  const url = `${plainServer.url}/models/int8.cbm`;
+  const page = await openWithModel("", url, plainServer.url);
+  assert.equal(await page.evaluate(() => crossOriginIsolated), false);
+  assert.match(await page.textContent("#status"), /\(single-thread build\)/);
+  const shown = await rerankWatchingFrames(page, WORKLOAD.query, LONG_PASSAGES);
+  assert.match(await page.textContent("#timing"), /1 thread, in a worker/);
+  const native = nativeRank(int8Path, WORKLOAD.query, LONG_PASSAGES);
+  assert.deepEqual(bits(shown.scores), bits(native.map((r) => r.score)));
+  // asking for threads where they cannot run is an error, not a silent fallback
+  const asked = await page.evaluate(async (u) => {
+    const { CrossEncoder, threadsSupported } = await import("/wasm/crossbyte.js");
+    try {
+      await CrossEncoder.load(u, { threads: true });
+      return { supported: threadsSupported(), error: null };
+    } catch (e) {
+      return { supported: threadsSupported(), error: e.message };
+    }
+  }, url);
+  assert.equal(asked.supported, false);
+  assert.match(asked.error, /needs SharedArrayBuffer/);
+  await page.close();
+});
+
+test("cross-origin isolated, but the threads' Worker script does not load: the single-thread build instead", async () => {
+  const page = await browser.newPage();
+  await page.route("**/crossbyte-core-threads.worker.js", (route) => route.fulfill({ status: 404, headers: ISOLATION_HEADERS, body: "gone" }));
+  await page.goto(`${server.url}/web/?worker=0`);
+  await page.waitForSelector("body[data-ready='1']");
+  const url = `${server.url}/models/int8.cbm`;
+  const r = await page.evaluate(async (u) => {
+    const { CrossEncoder } = await import("/wasm/crossbyte.js");
+    const m = await CrossEncoder.load(u, { numThreads: 2 });
+    let forced = null;
+    try {
+      await CrossEncoder.load(u, { threads: true, numThreads: 2 });
+    } catch (e) {
+      forced = e.message;
+    }
+    return { threads: m.threads, numThreads: m.numThreads, score: m.predict([["a", "b"]])[0], forced };
+  }, url);
+  assert.deepEqual([r.threads, r.numThreads], [false, 1], "fell back to the single-thread build");
+  assert.equal(typeof r.score, "number");
+  assert.match(r.forced, /Worker did not start/, "threads: true reports the failure");
   await page.close();
 });

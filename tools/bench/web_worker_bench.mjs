@@ -4,7 +4,10 @@
 // (?worker=0): the longest gap between requestAnimationFrame callbacks and the
 // frames painted, in headless Chromium, median of --repeats fresh pages.
 //
-//   node tools/bench/web_worker_bench.mjs [--repeats 3]
+//   node tools/bench/web_worker_bench.mjs [--repeats 3] [--isolated]
+//
+// The page is served without COOP/COEP, so it runs the single-thread build;
+// --isolated sends them (tests/e2e/server.mjs) and the page runs the threads build.
 //
 // Needs build/crossbyte (to convert the model), wasm/dist and tests/e2e's
 // playwright-core (tools/setup.sh). Model: tests/fixtures/bert-minilm-h384 int8.
@@ -22,7 +25,8 @@ const repeats = Number(process.argv[process.argv.indexOf("--repeats") + 1]) || 3
 const workload = JSON.parse(readFileSync(join(ROOT, "tools", "bench", "workload.json"), "utf8"));
 const passages = workload.passages.map((p) => p.replace(/\s+/g, " ").trim());
 const model = convert("bert-minilm-h384", "int8", scratch());
-const server = await serve(ROOT, { "int8.cbm": model });
+const isolated = process.argv.includes("--isolated");
+const server = await serve(ROOT, { "int8.cbm": model }, { isolated });
 const profile = mkdtempSync(join(tmpdir(), "crossbyte-bench-"));
 const browser = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CROSSBYTE_CHROMIUM || "/usr/bin/chromium",
@@ -42,6 +46,8 @@ try {
       await page.fill("#model-url", `${server.url}/models/int8.cbm`);
       await page.click("#load-url");
       await page.waitForFunction(() => /^Loaded .*int8/.test(document.getElementById("status").textContent));
+      const build = await page.textContent("#status");
+      if (/threads build/.test(build) !== isolated) throw new Error(`unexpected build: ${build}`);
       runs.push(await rerankWatchingFrames(page, workload.query, passages));
       await page.close();
     }

@@ -2,7 +2,13 @@
 # Fetch XNNPACK and its three dependencies as Debian source packages, build them
 # once, and install the static libraries into a cache outside the clone.
 #
-#   tools/deps/xnnpack.sh [native|aarch64|wasm]     (default: native)
+#   tools/deps/xnnpack.sh [native|aarch64|wasm|wasm-threads]     (default: native)
+#
+# wasm-threads is the wasm build again with Emscripten's pthreads: every object
+# compiled with -pthread (shared memory needs atomics in all of them) and
+# pthreadpool's real thread pool instead of its single-threaded Emscripten
+# shim. It applies the wasm patches, then its own, and is cached under its own
+# key, so the single-thread wasm prefix stays exactly what it was.
 #
 # Prints the install prefix on its last line. A second run with the same
 # versions finds the stamp and does nothing (CI's repeat runs stay fast).
@@ -30,7 +36,10 @@ declare -A SHA=(
   [fxdiv]=7953482badaf4cb34026c3487c257b8e4ab2df061c019bd6fabbbc12ad52c44b
   [cpuinfo]=557ca404a3836b9f335a3a06b65ff9fe9dbaaefab7fb5c0185f53d9f33615a10)
 
-patch_sum=$( (cat "$here"/patches/"$target"/*.patch 2>/dev/null || true; cat "$0") | sha256sum | cut -c1-12)
+# The patch folders a target applies, in order.
+patch_dirs=("$target")
+[ "$target" = wasm-threads ] && patch_dirs=(wasm wasm-threads)
+patch_sum=$( (for d in "${patch_dirs[@]}"; do cat "$here"/patches/"$d"/*.patch 2>/dev/null || true; done; cat "$0") | sha256sum | cut -c1-12)
 prefix="$cache/xnnpack-${XNNPACK_V}-${target}-${patch_sum}"
 if [ -f "$prefix/.complete" ]; then echo "$prefix"; exit 0; fi
 
@@ -84,9 +93,11 @@ tar -C "$work/xnnpack" -xf "$src/xnnpack_${XNNPACK_V}.orig.tar.xz"
 for p in pthreadpool fxdiv cpuinfo; do
   v=${REV[$p]%-*}; tar -C "$work" -xf "$src/${p}_${v}.orig.tar.xz"; mv "$work/$p-$v" "$work/$p"
 done
-for pf in "$here"/patches/"$target"/*.patch; do
-  [ -f "$pf" ] || continue
-  (cd "$work" && patch -p1 --quiet < "$pf")
+for d in "${patch_dirs[@]}"; do
+  for pf in "$here"/patches/"$d"/*.patch; do
+    [ -f "$pf" ] || continue
+    (cd "$work" && patch -p1 --quiet < "$pf")
+  done
 done
 
 # ---- wasm target helpers ---------------------------------------------------------
@@ -126,6 +137,8 @@ wasm_fetch_cjson() {
     || { echo "xnnpack.sh: checksum mismatch for cjson" >&2; rm -f "$src/cjson_${CJSON_V}.orig.tar.gz"; exit 1; }
 }
 wasm_configure() {
+  # $1: extra compiler flags (-pthread for wasm-threads).
+  local flags="-msimd128${1:+ $1}"
   command -v emcc >/dev/null || { echo "xnnpack.sh: wasm needs emcc (apt-get install emscripten)" >&2; exit 1; }
   # Debian's emcc runs acorn through Node, which does not look in /usr/share/nodejs.
   export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
@@ -133,7 +146,7 @@ wasm_configure() {
   tc=$(dirname "$(readlink -f "$(command -v emcc)")")/cmake/Modules/Platform/Emscripten.cmake
   [ -f "$tc" ] || tc=/usr/share/emscripten/cmake/Modules/Platform/Emscripten.cmake
   cmake_args+=(-DCMAKE_TOOLCHAIN_FILE="$tc" -DCMAKE_POSITION_INDEPENDENT_CODE=OFF
-    -DCMAKE_C_FLAGS=-msimd128 -DCMAKE_CXX_FLAGS=-msimd128)
+    "-DCMAKE_C_FLAGS=$flags" "-DCMAKE_CXX_FLAGS=$flags")
   # cJSON: Debian's orig tarball + Debian's patches (debian/patches/series).
   wasm_fetch_cjson
   mkdir -p "$work/cjson" "$work/out/cjson"
@@ -144,7 +157,8 @@ wasm_configure() {
     case "$pp" in ''|'#'*) continue ;; esac
     (cd "$work/cjson" && patch -p1 --quiet < "debian/patches/$pp")
   done < "$work/cjson/debian/patches/series"
-  emcc -O2 -msimd128 -std=c89 -c "$work/cjson/cJSON.c" -o "$work/out/cjson/cJSON.o"
+  # shellcheck disable=SC2086  # $flags is a list of flags
+  emcc -O2 $flags -std=c89 -c "$work/cjson/cJSON.c" -o "$work/out/cjson/cJSON.o"
   emar rcs "$work/out/cjson/libcjson.a" "$work/out/cjson/cJSON.o"
 }
 
@@ -157,6 +171,7 @@ case "$target" in
   native) ;;
   aarch64) cmake_args+=(-DCMAKE_TOOLCHAIN_FILE="$here/../../cmake/aarch64-linux-gnu.cmake") ;;
   wasm) wasm_configure ;;
+  wasm-threads) wasm_configure -pthread ;;
   *) echo "xnnpack.sh: unknown target $target" >&2; exit 2 ;;
 esac
 cmake -S "$work/xnnpack" -B "$work/out" "${cmake_args[@]}" >&2
@@ -167,7 +182,7 @@ rm -rf "$prefix"; mkdir -p "$prefix/lib" "$prefix/include"
 find "$work/out" -name '*.a' -exec cp {} "$prefix/lib/" \;
 cp "$work/xnnpack/include/"*.h "$prefix/include/"
 cp "$work/pthreadpool/include/pthreadpool.h" "$prefix/include/"
-if [ "$target" = wasm ]; then  # cJSON as <cjson/cJSON.h>, like libcjson-dev
+if [ "$target" = wasm ] || [ "$target" = wasm-threads ]; then  # cJSON as <cjson/cJSON.h>, like libcjson-dev
   mkdir -p "$prefix/include/cjson"; cp "$work/cjson/cJSON.h" "$prefix/include/cjson/"
 fi
 ls "$prefix/lib" >&2

@@ -307,6 +307,8 @@ test("long passages read whole: the page ranks by the best window and highlights
   }
   assert.ok(marks.filter((m) => m.mark !== null).length === 2, "both long passages were read in windows");
   await page.screenshot({ path: join(SHOTS, "web-long.png"), fullPage: true });
+  await page.close();
+});
 
 /** In the page: rank with the synchronous API on each build; {label: {threads, numThreads, order, scores}}. */
 function rankEachBuild(page, url, builds) {

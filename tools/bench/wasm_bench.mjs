@@ -5,6 +5,7 @@
 //
 //   node tools/bench/wasm_bench.mjs [--repeats 5] [--min-time 2] [--only MODEL,...]
 //                                   [--threads 1,2,4] [--json OUT.json] [--doc docs/benchmarks.md]
+//   node tools/bench/wasm_bench.mjs --from-json OUT.json [--doc docs/benchmarks.md]   (the section again)
 //
 // Needs: wasm/dist (tools/setup.sh), build/crossbyte (to convert the models),
 // the bench models (tools/bench/setup.sh + make_models.py: $CROSSBYTE_CACHE/
@@ -221,6 +222,7 @@ function parseArgs(argv) {
     else if (f === "--doc") (a.doc = v), i++;
     else if (f === "--max-other-cpu") (a.maxOther = Number(v)), i++;
     else if (f === "--threads") (a.threads = v.split(",").map(Number)), i++;
+    else if (f === "--from-json") (a.fromJson = v), i++;
     else throw new Error(`unknown option ${f}`);
   }
   if (!a.threads.length || a.threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error("--threads: whole numbers >= 1, e.g. 1,2,4");
@@ -275,6 +277,19 @@ function markdown(rows, meta, size) {
   L.push("Scores: the two engines agree to int8 noise on these random-weight models (max |Δ| over the rerank");
   L.push(`pass: ${meta.score_diffs.map((d) => `${d.model} ${d.max_abs.toExponential(1)}`).join(", ")}; same best passage: ${meta.score_diffs.every((d) => d.same_top1) ? "yes" : "no"}).`);
   L.push(`crossbyte's builds give the same bits at every thread count here (${meta.same_bits ? "checked on every rerank pass of this run" : "NOT the same in this run"}; the tests check every fixture).`, "");
+  const overT = meta.threads.filter(over);
+  if (overT.length) {
+    L.push(
+      `At ${overT.join(", ")} threads on ${meta.nproc} cores every engine slows down: threads waiting for work spin before`,
+      "they sleep (XNNPACK's pthreadpool, ORT's own pool) and take the cores from the ones",
+      "computing; one 128-token pair, made of many short steps, suffers most. crossbyte's default",
+      "`numThreads` is the core count capped at 4, so a page gets this only by asking for more",
+      "threads than cores.");
+  }
+  L.push(
+    "The threads build at 1 thread starts no pool (the calling thread does",
+    "everything, as in the single-thread build) but is compiled with `-pthread` (atomics, a",
+    "locking malloc): within a few percent of the single-thread build.", "");
   L.push("Download size of the runtime without a model (what a page fetches; gzip -9):", "");
   L.push("| runtime | files | raw | gzip |", "|---|---|---|---|");
   L.push(`| crossbyte | \`crossbyte-core.wasm\` + \`crossbyte-core.js\` + \`crossbyte.js\` | ${(size.crossbyte.raw / 1024).toFixed(0)} KiB | **${(size.crossbyte.gzip / 1024).toFixed(0)} KiB** |`);
@@ -323,6 +338,13 @@ async function main() {
     return;
   }
   const a = parseArgs(argv);
+  if (a.fromJson) { // the section again from a saved run (--json), without measuring
+    const { meta, rows } = JSON.parse(readFileSync(a.fromJson, "utf8"));
+    const md = markdown(rows, meta, meta.sizes);
+    process.stdout.write(md + "\n");
+    if (a.doc) upsertSection(a.doc, md);
+    return;
+  }
   const models = (a.only ?? ["tinybert-l2-h128", "minilm-l6-h384"]).filter((m) => {
     const ok = existsSync(join(MODELS_DIR, m, "onnx", "model_int8.onnx"));
     if (!ok) console.error(`skipping ${m}: ${join(MODELS_DIR, m)} has no onnx/model_int8.onnx (tools/bench/run.sh makes it)`);

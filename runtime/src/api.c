@@ -25,27 +25,32 @@ static size_t text_len(const char *s, size_t len)
     return len == CB_NUL_TERMINATED ? strlen(s) : len;
 }
 
-static cb_status check_pair(const cb_pair *p, size_t index, cb_error *err)
+cb_status cb_check_pair(const cb_pair *p, size_t index, cb_error *err)
 {
     if ((!p->a && p->a_len != 0) || (!p->b && p->b_len != 0))
         return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "pair %zu: text is NULL", index);
     return CB_OK;
 }
 
-static cb_status encode(const cb_model *m, const cb_pair *p, size_t index, int max_length, int32_t *ids,
-                        int32_t *types, int *n, cb_error *err)
+cb_status cb_blame_pair(cb_status s, size_t index, cb_error *err)
 {
-    cb_status s = check_pair(p, index, err);
-    if (s != CB_OK) return s;
-    const char *a = p->a ? p->a : "", *b = p->b ? p->b : "";
-    s = cb_tokenizer_encode_pair(m->tokenizer, a, text_len(a, p->a_len), b, text_len(b, p->b_len), max_length, ids,
-                                 types, n, err);
     if (s != CB_OK && err) {
         char msg[CB_ERROR_MESSAGE_SIZE];
         memcpy(msg, err->message, sizeof msg);
         cb_fail(err, s, "pair %zu: %s", index, msg);
     }
     return s;
+}
+
+static cb_status encode(const cb_model *m, const cb_pair *p, size_t index, int max_length, int32_t *ids,
+                        int32_t *types, int *n, cb_error *err)
+{
+    cb_status s = cb_check_pair(p, index, err);
+    if (s != CB_OK) return s;
+    const char *a = p->a ? p->a : "", *b = p->b ? p->b : "";
+    s = cb_tokenizer_encode_pair(m->tokenizer, a, text_len(a, p->a_len), b, text_len(b, p->b_len), max_length, ids,
+                                 types, n, err);
+    return cb_blame_pair(s, index, err);
 }
 
 /* sentence-transformers' activation on one pair's logits (model.h). */
@@ -90,7 +95,7 @@ cb_status cb_tokenize(const cb_model *m, const cb_pair *pair, int max_length, in
     int n = 0;
     if (!tmp_ids || !tmp_types) s = cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory tokenizing");
     if (s == CB_OK && single) {
-        s = check_pair(pair, 0, err);
+        s = cb_check_pair(pair, 0, err);
         if (s == CB_OK)
             s = cb_tokenizer_encode_single(m->tokenizer, pair->a ? pair->a : "", pair->a ? text_len(pair->a, pair->a_len) : 0,
                                            len, tmp_ids, tmp_types, &n, err);

@@ -67,6 +67,12 @@ cb_status cb_resolve_batch_size(int requested, size_t *out, cb_error *err);
  * [specials, the model's position limit]: CB_ERR_MAX_LENGTH otherwise. */
 cb_status cb_model_resolve_max_length(const cb_model *m, int requested, int specials, int *out, cb_error *err);
 
+/* api.c, for predict.c too: CB_ERR_INVALID_ARGUMENT "pair N: text is NULL"
+ * for a NULL text with a nonzero length (a NULL text of length 0 is empty);
+ * and "pair N: " put in front of err's message when s is not CB_OK. */
+cb_status cb_check_pair(const cb_pair *p, size_t index, cb_error *err);
+cb_status cb_blame_pair(cb_status s, size_t index, cb_error *err);
+
 /* sentence-transformers' activation of one pair's n logits, in place
  * (crossbyte.c; the tests call it directly). */
 void cb_score_activate(cb_score_fn fn, float *v, int n);

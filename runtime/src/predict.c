@@ -17,33 +17,10 @@
 #include "model.h"
 #include "windows.h"
 
-static size_t text_len(const char *s, size_t len)
-{
-    return len == CB_NUL_TERMINATED ? strlen(s) : len;
-}
-
 static cb_status bi_encoder_refusal(const cb_model *m, const char *call, cb_error *err)
 {
     return cb_fail(err, CB_ERR_WRONG_MODEL_KIND, "%s needs a cross-encoder; this model is a bi-encoder (%s pooling, "
                    "%d dimensions): use cb_embed", call, cb_pooling_name(m->config.pooling), m->config.hidden_size);
-}
-
-/* "pair N: " in front of a message from the tokenizer. */
-static cb_status blame_pair(cb_status s, size_t index, cb_error *err)
-{
-    if (s != CB_OK && err) {
-        char msg[CB_ERROR_MESSAGE_SIZE];
-        memcpy(msg, err->message, sizeof msg);
-        cb_fail(err, s, "pair %zu: %s", index, msg);
-    }
-    return s;
-}
-
-static cb_status check_pair(const cb_pair *p, size_t index, cb_error *err)
-{
-    if ((!p->a && p->a_len != 0) || (!p->b && p->b_len != 0))
-        return cb_fail(err, CB_ERR_INVALID_ARGUMENT, "pair %zu: text is NULL", index);
-    return CB_OK;
 }
 
 static cb_score_fn score_fn_for(const cb_model *m, cb_activation a)
@@ -157,18 +134,19 @@ static cb_token_span span_of(const cb_token_span *sp, size_t from, size_t to)
 static cb_status add_pair_windows(scorer *sc, const cb_pair *p, size_t index, int stride, cb_error *err)
 {
     const cb_tokenizer *tok = sc->m->tokenizer;
+    /* NULL texts are empty ones (cb_check_pair); lengths may be CB_NUL_TERMINATED */
     const char *a = p->a ? p->a : "", *b = p->b ? p->b : "";
     const size_t budget = (size_t)(sc->max_length - cb_tokenizer_num_special(tok));
     cb_text_tokens ta_tok, tb_tok;
-    cb_status s = cb_tokenizer_text(tok, a, text_len(a, p->a_len), "a", budget, (size_t)sc->max_length, 0, &ta_tok,
+    cb_status s = cb_tokenizer_text(tok, a, p->a_len, "a", budget, (size_t)sc->max_length, 0, &ta_tok,
                                     err);
-    if (s != CB_OK) return blame_pair(s, index, err);
+    if (s != CB_OK) return cb_blame_pair(s, index, err);
     /* Truncation needs no more than it keeps; windows need the whole passage. */
     const size_t limit = sc->chunk ? SIZE_MAX : budget, stop_at = sc->chunk ? SIZE_MAX : (size_t)sc->max_length;
-    s = cb_tokenizer_text(tok, b, text_len(b, p->b_len), "b", limit, stop_at, 1, &tb_tok, err);
+    s = cb_tokenizer_text(tok, b, p->b_len, "b", limit, stop_at, 1, &tb_tok, err);
     if (s != CB_OK) {
         cb_text_tokens_release(tok, &ta_tok);
-        return blame_pair(s, index, err);
+        return cb_blame_pair(s, index, err);
     }
     size_t ka = 0, kb = 0;
     if (budget > 0) cb_tokenizer_truncate_pair(ta_tok.count, tb_tok.count, budget, &ka, &kb);
@@ -211,9 +189,9 @@ static cb_status add_pair_truncated(scorer *sc, const cb_pair *p, size_t index, 
     if (s != CB_OK) return s;
     const char *a = p->a ? p->a : "", *b = p->b ? p->b : "";
     int n = 0;
-    s = cb_tokenizer_encode_pair(sc->m->tokenizer, a, text_len(a, p->a_len), b, text_len(b, p->b_len),
+    s = cb_tokenizer_encode_pair(sc->m->tokenizer, a, p->a_len, b, p->b_len,
                                  sc->max_length, sc->bb.ids + at, sc->bb.types + at, &n, err);
-    if (s != CB_OK) return blame_pair(s, index, err);
+    if (s != CB_OK) return cb_blame_pair(s, index, err);
     commit_job(sc, n);
     return CB_OK;
 }
@@ -279,7 +257,7 @@ cb_status cb_predict_windows(const cb_model *m, const cb_pair *pairs, size_t n_p
     if (s == CB_OK) s = cb_model_acquire_workspace(m, &sc.ws, err);
     const int windowed = sc.chunk || windows;
     for (size_t i = 0; s == CB_OK && i < n_pairs; i++) {
-        s = check_pair(&pairs[i], i, err);
+        s = cb_check_pair(&pairs[i], i, err);
         if (s == CB_OK) s = windowed ? add_pair_windows(&sc, &pairs[i], i, opts->stride, err)
                                      : add_pair_truncated(&sc, &pairs[i], i, err);
     }

@@ -14,6 +14,23 @@
 #include "tokenizer_meta.h"
 #include "weights_cache.h"
 
+/* An upper bound on what XNNPACK's packed matrices take: each 2-D matrix of
+ * the layers, the head and the ELECTRA projection (not the embedding
+ * tables, which stay in the image), plus its per-channel sums, scales and
+ * bias and the padding of its channels to the kernel's tile. */
+static size_t packed_size_hint(const cb_model_file *f)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < f->n_tensors; i++) {
+        const cb_tensor *t = &f->tensors[i];
+        if (t->n_dims != 2 || (strncmp(t->name, "emb.", 4) == 0 && strncmp(t->name, "emb.proj", 8) != 0)) continue;
+        const size_t out = (size_t)t->shape[0], extra = 16 * sizeof(float);
+        if (out == 0 || t->shape[1] == 0) continue;
+        total += t->size + (out + 64) * extra + 64 * (size_t)t->shape[1] * (t->size / (out * (size_t)t->shape[1]));
+    }
+    return total;
+}
+
 /* Everything after the image is in place: config, tokenizer, weights, and one
  * workspace made up front so that XNNPACK packs the weights at load time. */
 static cb_status finish_load(cb_model *m, const cb_load_options *opts, cb_error *err)
@@ -46,7 +63,7 @@ static cb_status finish_load(cb_model *m, const cb_load_options *opts, cb_error 
     if ((s = cb_encoder_weights_bind(&m->file, &m->config, m->alloc, &m->weights, err))) return s;
 
     if ((s = cb_xnn_check(xnn_initialize(NULL), "initialization", err))) return s;
-    if ((s = cb_weights_cache_create(m->alloc, &m->weights_cache, err))) return s;
+    if ((s = cb_weights_cache_create(m->alloc, packed_size_hint(&m->file), &m->weights_cache, err))) return s;
     m->n_threads = opts && opts->n_threads > 1 ? opts->n_threads : 1;
     cb_workspace *ws;
     if ((s = cb_model_acquire_workspace(m, &ws, err))) return s;

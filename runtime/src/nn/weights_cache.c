@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__linux__) && !defined(__EMSCRIPTEN__)
+#include <sys/mman.h>
+#define CB_HAVE_ARENA 1
+#endif
+
 #include "error.h"
 
 /* XNNPACK's kernels want 64-byte aligned weights on x86 (its
@@ -25,7 +30,35 @@ typedef struct cache {
     void *pending;  /* reserved, being packed, not yet inserted */
     int sealed;
     const cb_allocator *alloc;
+    /* With the C library's allocator: one anonymous mapping the packed
+     * matrices are carved from, in transparent huge pages where the kernel
+     * gives them (MADV_HUGEPAGE). XNNPACK writes every byte of a packed
+     * matrix once at load; in 4 KiB pages that was a page fault per 4 KiB
+     * (about 6,000 for MiniLM-L6, most of its load time). Only what is used
+     * is ever touched; a matrix that does not fit goes to the allocator. */
+    uint8_t *arena;
+    size_t arena_size, arena_used;
 } cache;
+
+static int in_arena(const cache *c, const void *p)
+{
+    return c->arena && (const uint8_t *)p >= c->arena && (const uint8_t *)p < c->arena + c->arena_size;
+}
+
+static void release_block(cache *c, void *p)
+{
+    if (p && !in_arena(c, p)) cb_aligned_free(c->alloc, p);
+}
+
+static void *take_block(cache *c, size_t size)
+{
+    if (c->arena && size <= c->arena_size - c->arena_used) {
+        void *p = c->arena + c->arena_used;
+        c->arena_used += size;
+        return p;
+    }
+    return cb_aligned_alloc(c->alloc, CB_PACK_ALIGN, size);
+}
 
 static int same_key(const struct xnn_weights_cache_look_up_key *a, const struct xnn_weights_cache_look_up_key *b)
 {
@@ -44,7 +77,7 @@ static void *reserve_space(void *ctx, size_t n)
 {
     cache *c = ctx;
     if (c->sealed) return NULL;
-    cb_aligned_free(c->alloc, c->pending); /* an operator whose creation failed after reserving */
+    release_block(c, c->pending); /* an operator whose creation failed after reserving */
     c->pending = NULL;
     if (c->n == c->cap) {
         const size_t cap = c->cap ? 2 * c->cap : 32;
@@ -54,7 +87,7 @@ static void *reserve_space(void *ctx, size_t n)
         c->cap = cap;
     }
     const size_t size = (n + CB_PACK_ALIGN - 1) / CB_PACK_ALIGN * CB_PACK_ALIGN;
-    c->pending = cb_aligned_alloc(c->alloc, CB_PACK_ALIGN, size ? size : CB_PACK_ALIGN);
+    c->pending = take_block(c, size ? size : CB_PACK_ALIGN);
     return c->pending;
 }
 
@@ -83,18 +116,50 @@ static enum xnn_status delete_cache(void *ctx)
 {
     cache *c = ctx;
     const cb_allocator *a = c->alloc;
-    for (size_t i = 0; i < c->n; i++) cb_aligned_free(a, c->entries[i].data);
+    for (size_t i = 0; i < c->n; i++) release_block(c, c->entries[i].data);
+    release_block(c, c->pending);
+#ifdef CB_HAVE_ARENA
+    if (c->arena) munmap(c->arena, c->arena_size);
+#endif
     cb_free(a, c->entries);
-    cb_aligned_free(a, c->pending);
     cb_free(a, c);
     return xnn_status_success;
 }
 
-cb_status cb_weights_cache_create(const cb_allocator *alloc, xnn_weights_cache_t *out, cb_error *err)
+/* Address space for the arena: reserved, not committed (MAP_NORESERVE), so
+ * only the pages XNNPACK writes cost memory. 2 MiB aligned, so that huge
+ * pages can back it from its first byte. */
+#define CB_HUGE_PAGE ((size_t)2 << 20)
+
+static void map_arena(cache *c, size_t bytes)
+{
+#ifdef CB_HAVE_ARENA
+    if (c->alloc || bytes == 0) return;
+    const size_t size = (bytes + CB_HUGE_PAGE - 1) / CB_HUGE_PAGE * CB_HUGE_PAGE;
+    const size_t span = size + CB_HUGE_PAGE;
+    uint8_t *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return; /* the allocator serves every matrix instead */
+    uint8_t *start = (uint8_t *)(((uintptr_t)p + CB_HUGE_PAGE - 1) / CB_HUGE_PAGE * CB_HUGE_PAGE);
+    if (start > p) munmap(p, (size_t)(start - p));
+    if (start + size < p + span) munmap(start + size, (size_t)(p + span - (start + size)));
+#ifdef MADV_HUGEPAGE
+    madvise(start, size, MADV_HUGEPAGE); /* advice: without it the arena still works, in small pages */
+#endif
+    c->arena = start;
+    c->arena_size = size;
+#else
+    (void)c;
+    (void)bytes;
+#endif
+}
+
+cb_status cb_weights_cache_create(const cb_allocator *alloc, size_t size_hint, xnn_weights_cache_t *out,
+                                  cb_error *err)
 {
     cache *c = cb_calloc(alloc, 1, sizeof *c);
     if (!c) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for the weights cache");
     c->alloc = alloc;
+    map_arena(c, size_hint);
     c->provider = (struct xnn_weights_cache_provider){
         .context = c,
         .look_up = look_up,
@@ -108,10 +173,18 @@ cb_status cb_weights_cache_create(const cb_allocator *alloc, xnn_weights_cache_t
     return CB_OK;
 }
 
+void cb_weights_cache_placement(xnn_weights_cache_t handle, size_t *arena_bytes, size_t *allocated)
+{
+    const cache *c = handle->context;
+    *arena_bytes = c->arena_used;
+    *allocated = 0;
+    for (size_t i = 0; i < c->n; i++) *allocated += !in_arena(c, c->entries[i].data);
+}
+
 void cb_weights_cache_seal(xnn_weights_cache_t handle)
 {
     cache *c = handle->context;
-    cb_aligned_free(c->alloc, c->pending);
+    release_block(c, c->pending);
     c->pending = NULL;
     c->sealed = 1;
 }

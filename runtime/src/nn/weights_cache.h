@@ -21,8 +21,15 @@
 /* The packed matrices are allocated from `alloc` (alloc.h), which must
  * outlive the cache. A failed reservation makes XNNPACK's operator creation
  * fail with xnn_status_out_of_memory. */
-cb_status cb_weights_cache_create(const cb_allocator *alloc, xnn_weights_cache_t *out, cb_error *err);
+/* size_hint: about how many bytes the packed matrices take (0: unknown).
+ * With the C library's allocator (alloc NULL) on Linux they are carved from
+ * one mapping of that size in huge pages (weights_cache.c says why). */
+cb_status cb_weights_cache_create(const cb_allocator *alloc, size_t size_hint, xnn_weights_cache_t *out,
+                                  cb_error *err);
 void cb_weights_cache_seal(xnn_weights_cache_t cache);
+/* How the packed matrices were placed: bytes carved from the arena and
+ * matrices the allocator holds (tests/test_weights_cache.c). */
+void cb_weights_cache_placement(xnn_weights_cache_t cache, size_t *arena_bytes, size_t *allocated);
 void cb_weights_cache_free(xnn_weights_cache_t cache);
 
 #endif

@@ -297,6 +297,102 @@ void ks_quantize(ks_result *r, pthreadpool_t pool)
     }
 }
 
+/* ---- fused quantisation ------------------------------------------------------------ */
+
+/* The int8 encoder quantises LayerNorm's and the activations' output rows in
+ * the same pass that writes them (cb_layernorm_quantize_rows,
+ * cb_activation_quantize_rows). They must give exactly what the two passes
+ * give: the same float rows, the same int8 levels and the same parameters,
+ * bit for bit, including the entries XNNPACK reads past the last row. */
+static void compare_fused(ks_result *r, const char *what, int w, size_t rows, const float *x_two, const float *x_one,
+                          const cb_quantizer *q_two, const cb_quantizer *q_one)
+{
+    const size_t n = (size_t)w;
+    r->cases++;
+    r->values += (long)(rows * n * 2 + rows + XNN_EXTRA_QUANTIZATION_PARAMS);
+    check_guard(r, x_one + rows * n, what, w, rows);
+    for (size_t i = 0; i < rows * n; i++)
+        if (memcmp(x_two + i, x_one + i, sizeof *x_one)) {
+            fail(r, "%s, width %d, %zu rows, element %zu: fused %.9g, two passes %.9g", what, w, rows, i,
+                 (double)x_one[i], (double)x_two[i]);
+            return;
+        }
+    for (size_t i = 0; i < rows * n; i++)
+        if (q_two->data[i] != q_one->data[i]) {
+            fail(r, "%s, width %d, %zu rows, element %zu: fused level %d, two passes %d", what, w, rows, i,
+                 q_one->data[i], q_two->data[i]);
+            return;
+        }
+    for (size_t i = 0; i < n; i++)
+        if (q_one->data[rows * n + i] != 0x5a) {
+            fail(r, "%s, width %d, %zu rows: a write past the last quantised row at byte %zu", what, w, rows, i);
+            return;
+        }
+    for (size_t i = 0; i < rows + XNN_EXTRA_QUANTIZATION_PARAMS; i++)
+        if (memcmp(&q_two->params[i], &q_one->params[i], sizeof q_one->params[i])) {
+            fail(r, "%s, width %d, %zu rows, params %zu: fused scale %.9g zero point %d, two passes %.9g, %d", what, w,
+                 rows, i, (double)q_one->params[i].scale, q_one->params[i].zero_point, (double)q_two->params[i].scale,
+                 q_two->params[i].zero_point);
+            return;
+        }
+}
+
+static void reserve_or_die(cb_quantizer *q, int w, size_t rows)
+{
+    cb_quantizer_init(q, w, NULL);
+    if (cb_quantizer_reserve(q, rows + 1, NULL) != CB_OK) {
+        fprintf(stderr, "kernel sweep: out of memory for a quantizer\n");
+        abort();
+    }
+    memset(q->data + rows * (size_t)w, 0x5a, (size_t)w);
+}
+
+void ks_fused_quantize(ks_result *r, pthreadpool_t pool)
+{
+    for (int wi = 0; wi < N_WIDTHS; wi++) {
+        const int w = width_at(wi);
+        const size_t n = (size_t)w, rows = rows_for(w);
+        kr_seed(0xf05e0000u + (uint64_t)w);
+        float *in = xmalloc(rows * n * sizeof *in), *two = xmalloc(rows * n * sizeof *two);
+        float *one = xmalloc((rows * n + GUARD) * sizeof *one), *res = xmalloc(rows * n * sizeof *res);
+        float *bias = xmalloc(n * sizeof *bias), *gamma = xmalloc(n * sizeof *gamma), *beta = xmalloc(n * sizeof *beta);
+        kr_fill(bias, n, 0.5f);
+        kr_fill(gamma, n, 2.0f);
+        kr_fill(beta, n, 1.0f);
+        kr_fill(res, rows * n, 1.0f);
+        cb_quantizer q_two, q_one;
+        reserve_or_die(&q_two, w, rows);
+        reserve_or_die(&q_one, w, rows);
+        for (int variant = 0; variant < 4; variant++) {   /* bits: 1 bias, 2 residual */
+            const float *b = variant & 1 ? bias : NULL, *rs = variant & 2 ? res : NULL;
+            for (size_t row = 0; row < rows; row++) layernorm_inputs((int)((row + (size_t)variant) % 4), in + row * n, n);
+            memcpy(two, in, rows * n * sizeof *two);
+            memcpy(one, in, rows * n * sizeof *one);
+            kr_set_canary(one + rows * n, GUARD);
+            cb_layernorm_rows(two, b, rs, gamma, beta, rows, w, 1e-12f, pool);
+            cb_quantize_rows(&q_two, two, rows, pool);
+            cb_layernorm_quantize_rows(one, b, rs, gamma, beta, rows, w, 1e-12f, &q_one, pool);
+            compare_fused(r, "layernorm + quantize", w, rows, two, one, &q_two, &q_one);
+        }
+        for (int fn = CB_ACT_GELU; fn <= CB_ACT_TANH; fn++) {
+            for (size_t i = 0; i < rows * n; i++)
+                in[i] = kr_next_u64() % 16 == 0 ? act_specials[kr_next_u64() % N_SPECIALS] : kr_uniform(8.0f);
+            for (int with_bias = 0; with_bias < 2; with_bias++) {
+                memcpy(two, in, rows * n * sizeof *two);
+                memcpy(one, in, rows * n * sizeof *one);
+                kr_set_canary(one + rows * n, GUARD);
+                cb_activation_rows((cb_act_fn)fn, two, with_bias ? bias : NULL, rows, n, pool);
+                cb_quantize_rows(&q_two, two, rows, pool);
+                cb_activation_quantize_rows((cb_act_fn)fn, one, with_bias ? bias : NULL, rows, n, &q_one, pool);
+                compare_fused(r, act_names[fn], w, rows, two, one, &q_two, &q_one);
+            }
+        }
+        cb_quantizer_destroy(&q_two);
+        cb_quantizer_destroy(&q_one);
+        free(in), free(two), free(one), free(res), free(bias), free(gamma), free(beta);
+    }
+}
+
 /* ---- the int8 linear layer and its bias ------------------------------------------- */
 
 static void xnn_ready(void)
@@ -501,6 +597,7 @@ void ks_scores(ks_result *r, pthreadpool_t pool)
 
 const ks_sweep ks_sweeps[] = { { "layernorm", ks_layernorm }, { "activations", ks_activations },
                                { "bias", ks_bias },           { "quantize", ks_quantize },
+                               { "fused quantize", ks_fused_quantize },
                                { "int8 linear", ks_int8_linear }, { "head", ks_head },
                                { "scores", ks_scores } };
 const int ks_n_sweeps = (int)(sizeof ks_sweeps / sizeof *ks_sweeps);
@@ -512,7 +609,7 @@ long ks_run_all(long *cases, long *values)
     for (int i = 0; i < ks_n_sweeps; i++) {
         ks_result r = { 0 };
         ks_sweeps[i].run(&r, NULL);
-        printf("kernels: %-12s %6ld cases, %9ld values, worst %.3g of the tolerance, %ld failures%s%s\n",
+        printf("kernels: %-14s %6ld cases, %9ld values, worst %.3g of the tolerance, %ld failures%s%s\n",
                ks_sweeps[i].name, r.cases, r.values, r.worst, r.failures, r.failures ? ": " : "", r.first);
         *cases += r.cases;
         *values += r.values;

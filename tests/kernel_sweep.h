@@ -28,6 +28,9 @@ void ks_layernorm(ks_result *r, pthreadpool_t pool);
 void ks_activations(ks_result *r, pthreadpool_t pool);
 void ks_bias(ks_result *r, pthreadpool_t pool);
 void ks_quantize(ks_result *r, pthreadpool_t pool);
+/* LayerNorm and the activations with their output quantised in the same
+ * pass: bit for bit what the two passes give. */
+void ks_fused_quantize(ks_result *r, pthreadpool_t pool);
 /* The int8 linear layer as the encoder runs it: XNNPACK's qd8 x qc8w product
  * with no bias, then the bias added by the library (ops.c). */
 void ks_int8_linear(ks_result *r, pthreadpool_t pool);

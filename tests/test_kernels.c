@@ -40,6 +40,7 @@ Test(kernels, layernorm_with_bias_and_residual, .timeout = TIMEOUT) { sweep("lay
 Test(kernels, activations, .timeout = TIMEOUT) { sweep("activations", NULL); }
 Test(kernels, bias_rows, .timeout = TIMEOUT) { sweep("bias", NULL); }
 Test(kernels, activation_quantisation, .timeout = TIMEOUT) { sweep("quantize", NULL); }
+Test(kernels, fused_quantisation, .timeout = TIMEOUT) { sweep("fused quantize", NULL); }
 Test(kernels, int8_linear_and_bias, .timeout = TIMEOUT) { sweep("int8 linear", NULL); }
 Test(kernels, classifier_head, .timeout = TIMEOUT) { sweep("head", NULL); }
 Test(kernels, score_activations, .timeout = TIMEOUT) { sweep("scores", NULL); }
@@ -50,7 +51,7 @@ Test(kernels, threaded, .timeout = TIMEOUT)
 {
     pthreadpool_t pool = pthreadpool_create(2);
     cr_assert(pool, "cannot start 2 threads");
-    const char *pooled[] = { "layernorm", "activations", "bias", "quantize", "int8 linear" };
+    const char *pooled[] = { "layernorm", "activations", "bias", "quantize", "fused quantize", "int8 linear" };
     for (size_t i = 0; i < sizeof pooled / sizeof *pooled; i++) sweep(pooled[i], pool);
     pthreadpool_destroy(pool);
 }

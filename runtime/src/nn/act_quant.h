@@ -26,6 +26,9 @@ void cb_quantizer_init(cb_quantizer *q, int width, const cb_allocator *alloc);
 cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err);
 /* Quantises x[rows, width] into q (reserved for rows). */
 void cb_quantize_rows(cb_quantizer *q, const float *x, size_t rows, pthreadpool_t pool);
+/* After a pass that quantised rows 0 .. rows - 1 into q row by row (ops.h's
+ * fused passes): the entries XNNPACK reads past the last row. */
+void cb_quantize_finish(cb_quantizer *q, size_t rows);
 void cb_quantizer_destroy(cb_quantizer *q);
 
 #endif

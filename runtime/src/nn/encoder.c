@@ -153,6 +153,7 @@ struct cb_workspace {
     size_t cap_pairs;
     float *cls_out;              /* [pairs, H]: the head's dense layer */
     int prune_last_layer;        /* see hidden_states; off only in tests */
+    int has_int8;                /* some linear layer is int8: its quantizers are reserved up front */
     const cb_allocator *alloc;   /* of everything above but the operators and the pool */
 };
 
@@ -217,6 +218,7 @@ cb_status cb_workspace_create(const cb_model_config *c, const cb_encoder_weights
             break;
     }
     if (s == CB_OK && w->has_proj) s = cb_linear_create(&ws->proj, &w->proj, 0, cache, err);
+    for (int i = 0; s == CB_OK && i < c->num_layers * OPS_PER_LAYER; i++) ws->has_int8 |= ws->ops[i].weights->int8;
     if (s != CB_OK) {
         cb_workspace_free(ws);
         return s;
@@ -265,7 +267,39 @@ static cb_status reserve(cb_workspace *ws, const cb_batch *b, cb_error *err)
         if ((s = grow(ws, &ws->cls_out, b->n_pairs * H, err))) return s;
         ws->cap_pairs = b->n_pairs;
     }
+    /* The fused passes (fed_by) quantise into these before any layer runs. */
+    if (ws->has_int8 && ((s = cb_quantizer_reserve(&ws->q_hidden, b->n_tokens, err)) ||
+                         (s = cb_quantizer_reserve(&ws->q_inter, b->n_tokens, err))))
+        return s;
+    if (ws->w->has_proj && ws->w->proj.int8 && (s = cb_quantizer_reserve(&ws->q_emb, b->n_tokens, err))) return s;
     return CB_OK;
+}
+
+/* The quantizer an int8 layer reads, for the pass that writes the layer's
+ * input to fill row by row (cb_layernorm_quantize_rows,
+ * cb_activation_quantize_rows): each row is quantised while still in L1,
+ * with the same operations as cb_linear_run's own pass, so the same bits.
+ * NULL for a float32 layer (or none), whose input is read as floats. */
+static cb_quantizer *fed_by(const cb_linear_op *op, cb_quantizer *q)
+{
+    return op && op->weights->int8 ? q : NULL;
+}
+
+/* y = op(x); `fed`: the quantizer fed_by gave and the writer of x filled,
+ * or NULL (then the layer quantises x itself, if int8). */
+static cb_status linear(const cb_workspace *ws, cb_linear_op *op, cb_quantizer *fed, cb_quantizer *q, const float *x,
+                        float *y, size_t rows, cb_error *err)
+{
+    return fed ? cb_linear_run_quantized(op, fed, y, rows, ws->pool, err)
+               : cb_linear_run(op, q, x, y, rows, ws->pool, err);
+}
+
+static void layernorm(const cb_workspace *ws, float *x, const float *bias, const float *residual, const float *gamma,
+                      const float *beta, size_t rows, int width, cb_quantizer *fill)
+{
+    const float eps = ws->c->layer_norm_eps;
+    if (fill) cb_layernorm_quantize_rows(x, bias, residual, gamma, beta, rows, width, eps, fill, ws->pool);
+    else cb_layernorm_rows(x, bias, residual, gamma, beta, rows, width, eps, ws->pool);
 }
 
 /* ---- forward pass ------------------------------------------------------------------ */
@@ -284,8 +318,8 @@ static void table_add(const cb_table *t, size_t r, size_t E, float *out)
 }
 
 /* word + token type + position embeddings (Hugging Face's order of sums),
- * then LayerNorm. */
-static void embed(const cb_workspace *ws, const cb_batch *b, float *out)
+ * then LayerNorm (quantised into `fill` too unless it is NULL). */
+static void embed(const cb_workspace *ws, const cb_batch *b, float *out, cb_quantizer *fill)
 {
     const cb_model_config *c = ws->c;
     const cb_encoder_weights *w = ws->w;
@@ -303,16 +337,19 @@ static void embed(const cb_workspace *ws, const cb_batch *b, float *out)
             if (w->pos.data) table_add(&w->pos, (size_t)(c->position_offset + i), E, row);
         }
     }
-    cb_layernorm_rows(out, NULL, NULL, w->emb_ln_w, w->emb_ln_b, b->n_tokens, (int)E, c->layer_norm_eps, ws->pool);
+    layernorm(ws, out, NULL, NULL, w->emb_ln_w, w->emb_ln_b, b->n_tokens, (int)E, fill);
 }
 
 /* bias: what the up-projection left to add (int8), or NULL. A float32
- * up-projection has applied a ReLU itself. */
-static void feed_forward_act(cb_workspace *ws, float *ff, const float *bias, size_t rows)
+ * up-projection has applied a ReLU itself. Returns `fill` if it quantised
+ * the rows into it, NULL if it left them as floats only. */
+static cb_quantizer *feed_forward_act(cb_workspace *ws, float *ff, const float *bias, size_t rows, cb_quantizer *fill)
 {
     const cb_model_config *c = ws->c;
-    if (c->hidden_act == CB_ACT_RELU && !bias) return;
-    cb_activation_rows(c->hidden_act, ff, bias, rows, (size_t)c->intermediate_size, ws->pool);
+    if (c->hidden_act == CB_ACT_RELU && !bias) return NULL;
+    if (fill) cb_activation_quantize_rows(c->hidden_act, ff, bias, rows, (size_t)c->intermediate_size, fill, ws->pool);
+    else cb_activation_rows(c->hidden_act, ff, bias, rows, (size_t)c->intermediate_size, ws->pool);
+    return fill;
 }
 
 /* The classification head on rows x[n_rows, H] (one per pair): dense ->
@@ -381,12 +418,15 @@ static cb_status hidden_states(cb_workspace *ws, const cb_batch *b, int first_ro
     size_t rows = b->n_tokens;
     float *x = ws->x, *tmp = ws->tmp;
 
+    cb_quantizer *fed = NULL; /* holds x quantised for the next layer's QKV, or NULL */
     if (ws->w->has_proj) {
-        embed(ws, b, ws->emb);
-        if ((s = cb_linear_run(&ws->proj, &ws->q_emb, ws->emb, x, rows, ws->pool, err))) return s;
+        cb_quantizer *q = fed_by(&ws->proj, &ws->q_emb);
+        embed(ws, b, ws->emb, q);
+        if ((s = linear(ws, &ws->proj, q, &ws->q_emb, ws->emb, x, rows, err))) return s;
         cb_add_bias_rows(x, cb_linear_unapplied_bias(&ws->proj), rows, (size_t)c->hidden_size, ws->pool);
     } else {
-        embed(ws, b, x);
+        fed = n_layers > 0 ? fed_by(&ws->ops[OP_QKV], &ws->q_hidden) : NULL;
+        embed(ws, b, x, fed);
     }
     cb_attention_args att = {
         .qkv = ws->qkv, .ctx = ws->ctx, .offsets = b->offsets, .lengths = b->lengths, .n_pairs = b->n_pairs,
@@ -397,7 +437,7 @@ static cb_status hidden_states(cb_workspace *ws, const cb_batch *b, int first_ro
     for (int i = 0; i < n_layers; i++) {
         const cb_layer_weights *l = &ws->w->layers[i];
         cb_linear_op *o = &ws->ops[i * OPS_PER_LAYER];
-        if ((s = cb_linear_run(&o[OP_QKV], &ws->q_hidden, x, ws->qkv, rows, ws->pool, err))) return s;
+        if ((s = linear(ws, &o[OP_QKV], fed, &ws->q_hidden, x, ws->qkv, rows, err))) return s;
         att.relk = l->relk;
         att.relq = l->relq;
         att.bias = cb_linear_unapplied_bias(&o[OP_QKV]);
@@ -407,17 +447,18 @@ static cb_status hidden_states(cb_workspace *ws, const cb_batch *b, int first_ro
             rows = b->n_pairs;
         }
         cb_attention(&att, ws->pool);
-        if ((s = cb_linear_run(&o[OP_AO], &ws->q_hidden, ws->ctx, tmp, rows, ws->pool, err))) return s;
-        cb_layernorm_rows(tmp, cb_linear_unapplied_bias(&o[OP_AO]), x, l->ln1_w, l->ln1_b, rows, c->hidden_size,
-                          c->layer_norm_eps, ws->pool);
+        if ((s = linear(ws, &o[OP_AO], NULL, &ws->q_hidden, ws->ctx, tmp, rows, err))) return s;
+        cb_quantizer *up_in = fed_by(&o[OP_UP], &ws->q_hidden);
+        layernorm(ws, tmp, cb_linear_unapplied_bias(&o[OP_AO]), x, l->ln1_w, l->ln1_b, rows, c->hidden_size, up_in);
         float *swap = x;
         x = tmp;
         tmp = swap;
-        if ((s = cb_linear_run(&o[OP_UP], &ws->q_hidden, x, ws->ff, rows, ws->pool, err))) return s;
-        feed_forward_act(ws, ws->ff, cb_linear_unapplied_bias(&o[OP_UP]), rows);
-        if ((s = cb_linear_run(&o[OP_DOWN], &ws->q_inter, ws->ff, tmp, rows, ws->pool, err))) return s;
-        cb_layernorm_rows(tmp, cb_linear_unapplied_bias(&o[OP_DOWN]), x, l->ln2_w, l->ln2_b, rows, c->hidden_size,
-                          c->layer_norm_eps, ws->pool);
+        if ((s = linear(ws, &o[OP_UP], up_in, &ws->q_hidden, x, ws->ff, rows, err))) return s;
+        cb_quantizer *down_in = feed_forward_act(ws, ws->ff, cb_linear_unapplied_bias(&o[OP_UP]), rows,
+                                                 fed_by(&o[OP_DOWN], &ws->q_inter));
+        if ((s = linear(ws, &o[OP_DOWN], down_in, &ws->q_inter, ws->ff, tmp, rows, err))) return s;
+        fed = i + 1 < n_layers ? fed_by(&o[OPS_PER_LAYER + OP_QKV], &ws->q_hidden) : NULL;
+        layernorm(ws, tmp, cb_linear_unapplied_bias(&o[OP_DOWN]), x, l->ln2_w, l->ln2_b, rows, c->hidden_size, fed);
         swap = x;
         x = tmp;
         tmp = swap;

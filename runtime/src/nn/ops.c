@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "act_quant_row.h"
 #include "error.h"
 #include "simd.h"
 
@@ -62,6 +63,13 @@ cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float
     }
     if ((s = cb_quantizer_reserve(q, rows, err))) return s;
     cb_quantize_rows(q, x, rows, pool);
+    return cb_linear_run_quantized(op, q, y, rows, pool, err);
+}
+
+cb_status cb_linear_run_quantized(cb_linear_op *op, cb_quantizer *q, float *y, size_t rows, pthreadpool_t pool,
+                                  cb_error *err)
+{
+    cb_status s;
     if ((s = cb_xnn_check(xnn_reshape_fully_connected_nc_qd8_f32_qc8w(op->fc, rows, pool), "int8 fc reshape", err)) ||
         (s = cb_xnn_check(xnn_setup_fully_connected_nc_qd8_f32_qc8w(op->fc, q->data, y, q->params), "int8 fc setup",
                           err)) ||
@@ -77,14 +85,13 @@ typedef struct layernorm_task {
     const float *bias, *residual, *gamma, *beta;
     int width;
     float eps;
+    cb_quantizer *q;  /* the fused pass's */
 } layernorm_task;
 
 /* One row, vectorised: eight partial sums in float32 (PyTorch's LayerNorm
  * also reduces in float32, in its own order). */
-CB_MULTIVERSION
-static void layernorm_row(void *ctx, size_t r)
+CB_KERNEL void layernorm_row_kernel(const layernorm_task *t, size_t r)
 {
-    const layernorm_task *t = ctx;
     const size_t n = (size_t)t->width, n8 = n / 8 * 8;
     float *x = t->x + r * n;
     if (t->bias && t->residual) { /* one pass, same order: (x + bias) + residual */
@@ -114,11 +121,35 @@ static void layernorm_row(void *ctx, size_t r)
     for (size_t i = n8; i < n; i++) x[i] = (x[i] - mean) * inv * t->gamma[i] + t->beta[i];
 }
 
+CB_MULTIVERSION
+static void layernorm_row(void *ctx, size_t r)
+{
+    layernorm_row_kernel(ctx, r);
+}
+
+CB_MULTIVERSION
+static void layernorm_quantize_row(void *ctx, size_t r)
+{
+    const layernorm_task *t = ctx;
+    const size_t n = (size_t)t->width;
+    layernorm_row_kernel(t, r);
+    cb_quantize_row_kernel(t->x + r * n, n, t->q->data + r * n, &t->q->params[r]);
+}
+
 void cb_layernorm_rows(float *x, const float *bias, const float *residual, const float *gamma, const float *beta,
                        size_t rows, int width, float eps, pthreadpool_t pool)
 {
-    layernorm_task t = { x, bias, residual, gamma, beta, width, eps };
+    layernorm_task t = { x, bias, residual, gamma, beta, width, eps, NULL };
     pthreadpool_parallelize_1d(pool, layernorm_row, &t, rows, 0);
+}
+
+void cb_layernorm_quantize_rows(float *x, const float *bias, const float *residual, const float *gamma,
+                                const float *beta, size_t rows, int width, float eps, cb_quantizer *q,
+                                pthreadpool_t pool)
+{
+    layernorm_task t = { x, bias, residual, gamma, beta, width, eps, q };
+    pthreadpool_parallelize_1d(pool, layernorm_quantize_row, &t, rows, 0);
+    cb_quantize_finish(q, rows);
 }
 
 typedef struct act_task {
@@ -126,6 +157,7 @@ typedef struct act_task {
     const float *bias;
     size_t width;
     cb_act_fn fn;
+    cb_quantizer *q;  /* the fused pass's */
 } act_task;
 
 /* erf-based GELU, x/2 (1 + erf(x/sqrt 2)), as XNNPACK's f32-vgelu kernels
@@ -177,10 +209,8 @@ CB_KERNEL v8f act8(cb_act_fn fn, v8f x)
     return x;
 }
 
-CB_MULTIVERSION
-static void act_row(void *ctx, size_t r)
+CB_KERNEL void act_row_kernel(const act_task *t, size_t r)
 {
-    const act_task *t = ctx;
     const size_t n = t->width, n8 = n / 8 * 8;
     float *x = t->x + r * n;
     if (t->bias) {
@@ -196,10 +226,32 @@ static void act_row(void *ctx, size_t r)
     }
 }
 
+CB_MULTIVERSION
+static void act_row(void *ctx, size_t r)
+{
+    act_row_kernel(ctx, r);
+}
+
+CB_MULTIVERSION
+static void act_quantize_row(void *ctx, size_t r)
+{
+    const act_task *t = ctx;
+    act_row_kernel(t, r);
+    cb_quantize_row_kernel(t->x + r * t->width, t->width, t->q->data + r * t->width, &t->q->params[r]);
+}
+
 void cb_activation_rows(cb_act_fn fn, float *x, const float *bias, size_t rows, size_t width, pthreadpool_t pool)
 {
-    act_task t = { x, bias, width, fn };
+    act_task t = { x, bias, width, fn, NULL };
     pthreadpool_parallelize_1d(pool, act_row, &t, rows, 0);
+}
+
+void cb_activation_quantize_rows(cb_act_fn fn, float *x, const float *bias, size_t rows, size_t width,
+                                 cb_quantizer *q, pthreadpool_t pool)
+{
+    act_task t = { x, bias, width, fn, q };
+    pthreadpool_parallelize_1d(pool, act_quantize_row, &t, rows, 0);
+    cb_quantize_finish(q, rows);
 }
 
 typedef struct bias_task {

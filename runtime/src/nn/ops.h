@@ -48,6 +48,11 @@ void cb_linear_destroy(cb_linear_op *op);
 cb_status cb_linear_run(cb_linear_op *op, cb_quantizer *q, const float *x, float *y, size_t rows,
                         pthreadpool_t pool, cb_error *err);
 
+/* The same for an int8 layer whose input is already in q, quantised by the
+ * pass that wrote it (cb_layernorm_quantize_rows, cb_activation_quantize_rows). */
+cb_status cb_linear_run_quantized(cb_linear_op *op, cb_quantizer *q, float *y, size_t rows, pthreadpool_t pool,
+                                  cb_error *err);
+
 /* The bias the caller still has to add to cb_linear_run's output (int8
  * layers: see ops.c), or NULL when the operator added it. */
 const float *cb_linear_unapplied_bias(const cb_linear_op *op);
@@ -56,11 +61,20 @@ const float *cb_linear_unapplied_bias(const cb_linear_op *op);
  * bias and residual may be NULL. */
 void cb_layernorm_rows(float *x, const float *bias, const float *residual, const float *gamma, const float *beta,
                        size_t rows, int width, float eps, pthreadpool_t pool);
+/* cb_layernorm_rows, then each row quantised into q (reserved for rows, of
+ * this width) while it is in L1: what cb_quantize_rows on the output gives,
+ * bit for bit, without reading the rows again. */
+void cb_layernorm_quantize_rows(float *x, const float *bias, const float *residual, const float *gamma,
+                                const float *beta, size_t rows, int width, float eps, cb_quantizer *q,
+                                pthreadpool_t pool);
 
 /* x[r] = act(x[r] + bias) in place for rows of `width`; bias may be NULL.
  * GELU uses erf as PyTorch's default. Portable kernels: the same bits on
  * every CPU (see gelu8 in ops.c). */
 void cb_activation_rows(cb_act_fn fn, float *x, const float *bias, size_t rows, size_t width, pthreadpool_t pool);
+/* cb_activation_rows, then each row quantised into q, as above. */
+void cb_activation_quantize_rows(cb_act_fn fn, float *x, const float *bias, size_t rows, size_t width,
+                                 cb_quantizer *q, pthreadpool_t pool);
 
 /* x[r] += bias for rows of `width`; nothing when bias is NULL. */
 void cb_add_bias_rows(float *x, const float *bias, size_t rows, size_t width, pthreadpool_t pool);

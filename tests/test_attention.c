@@ -142,3 +142,79 @@ Test(attention, softmax_row_helper, .timeout = TIMEOUT)
         }
     }
 }
+
+#if CB_ATTENTION_AVX512
+/* The AVX-512 task's 16-float tiles and softmax (attention_kernels.h) against
+ * the eight-float ones, bit for bit, on every key count 1..AS_MAX_LEN and
+ * head sizes around the tile width; random scores span a wide range so that
+ * the softmax's clamp at e^-87 is met too. */
+typedef struct wide_case {
+    cb_attn_head h;
+    size_t rows;
+    float inv[ROWS];
+    float *out;
+} wide_case;
+
+static void narrow_steps(wide_case *w)
+{
+    cb_attn_head *h = &w->h;
+    for (size_t j0 = 0; j0 < h->n_pad; j0 += COLS) cb_attn_score_tile(h, j0);
+    for (size_t r = 0; r < w->rows; r++) w->inv[r] = cb_attn_softmax_row(h->p + r * h->n_pad, h->n, h->n_pad);
+    for (size_t c0 = 0; c0 < h->d; c0 += COLS) cb_attn_context_tile(h, c0, w->rows, w->inv, w->out, h->d);
+}
+
+__attribute__((target("arch=x86-64-v4"))) static void wide_steps(wide_case *w)
+{
+    cb_attn_head *h = &w->h;
+    for (size_t j0 = 0; j0 < h->n_pad; j0 += COLS) cb_attn_score_tile16(h, j0);
+    for (size_t r = 0; r < w->rows; r++) w->inv[r] = cb_attn_softmax_row16(h->p + r * h->n_pad, h->n, h->n_pad);
+    for (size_t c0 = 0; c0 < h->d; c0 += COLS) cb_attn_context_tile16(h, c0, w->rows, w->inv, w->out, h->d);
+}
+
+static void wide_fill(wide_case *w, float *scratch, size_t n, size_t d, uint64_t seed)
+{
+    memset(&w->h, 0, sizeof w->h);
+    w->h.n = n, w->h.d = d, w->h.n_pad = cb_attn_round16(n), w->h.d_pad = cb_attn_round16(d);
+    cb_attn_layout(&w->h, scratch);
+    kr_seed(seed);
+    memset(w->h.kt, 0, d * w->h.n_pad * sizeof(float));
+    memset(w->h.vp, 0, n * w->h.d_pad * sizeof(float));
+    for (size_t c = 0; c < d; c++) kr_fill(w->h.kt + c * w->h.n_pad, n, 3.0f);
+    for (size_t j = 0; j < n; j++) kr_fill(w->h.vp + j * w->h.d_pad, d, 1.0f);
+    kr_fill(w->h.qt, d * ROWS, (float)(1 + seed % 4) * 2.0f);
+}
+
+Test(attention, avx512_tiles_give_the_eight_float_bits, .timeout = TIMEOUT)
+{
+    if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")))
+        cr_skip_test("this CPU has no AVX-512: the library runs the eight-float tiles only");
+    const size_t dims[] = { 1, 7, 16, 17, 24, 32, 33, 64, 83, 96 };
+    const size_t max_d = 96;
+    float *s1 = malloc(cb_attention_scratch_floats(AS_MAX_LEN, max_d) * sizeof(float));
+    float *s2 = malloc(cb_attention_scratch_floats(AS_MAX_LEN, max_d) * sizeof(float));
+    float *o1 = malloc(ROWS * max_d * sizeof(float)), *o2 = malloc(ROWS * max_d * sizeof(float));
+    cr_assert(s1 && s2 && o1 && o2);
+    long compared = 0;
+    for (size_t n = 1; n <= AS_MAX_LEN; n++)
+        for (size_t i = 0; i < sizeof dims / sizeof *dims; i++) {
+            const size_t d = dims[i];
+            wide_case a, b;
+            wide_fill(&a, s1, n, d, 0x1600u + n * 131 + d);
+            wide_fill(&b, s2, n, d, 0x1600u + n * 131 + d);
+            a.rows = b.rows = 1 + (n + d) % ROWS;
+            a.out = o1, b.out = o2;
+            memset(o1, 0, ROWS * max_d * sizeof(float));
+            memset(o2, 0, ROWS * max_d * sizeof(float));
+            narrow_steps(&a);
+            wide_steps(&b);
+            cr_assert(memcmp(a.h.p, b.h.p, ROWS * a.h.n_pad * sizeof(float)) == 0,
+                      "n %zu, d %zu: probabilities differ", n, d);
+            cr_assert(memcmp(a.inv, b.inv, a.rows * sizeof(float)) == 0, "n %zu, d %zu: 1 / sum differs", n, d);
+            cr_assert(memcmp(o1, o2, ROWS * max_d * sizeof(float)) == 0, "n %zu, d %zu: context differs", n, d);
+            compared += (long)(ROWS * a.h.n_pad + a.rows * d);
+        }
+    printf("attention: AVX-512 tiles against eight-float tiles, %ld values, all identical\n", compared);
+    free(s1), free(s2), free(o1), free(o2);
+}
+#endif

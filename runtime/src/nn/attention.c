@@ -8,8 +8,10 @@
  * total, so results do not depend on the batch or thread layout. On x86-64 the
  * task is compiled for x86-64-v3 (AVX2) and for the baseline, and the CPU
  * picks at load time (GCC's target_clones): the library itself is built for
- * any x86-64. Without FMA contraction (CMakeLists.txt), so both clones, ARM
- * and WebAssembly compute the same bits. */
+ * any x86-64. CPUs with AVX-512 run a third version whose tiles hold a row of
+ * 16 floats in one zmm register (attention_task_avx512). Without FMA
+ * contraction (CMakeLists.txt), so all three, ARM and WebAssembly compute the
+ * same bits. */
 #include "attention.h"
 
 #include "attention_kernels.h"
@@ -29,9 +31,9 @@ size_t cb_attention_scratch_floats(size_t max_len, size_t head_dim)
 
 /* One (pair, head): stage K^T and V (and DeBERTa's tables), then for each
  * block of ROWS queries: scores tile by tile, the relative terms, the
- * softmax of each row, the context tile by tile (attention_kernels.h). */
-CB_MULTIVERSION
-static void attention_task(void *ctx, size_t thread, size_t task)
+ * softmax of each row, the context tile by tile (attention_kernels.h).
+ * wide (a constant at each call) picks the 16-float tiles. */
+CB_KERNEL void attention_head(void *ctx, size_t thread, size_t task, int wide)
 {
     const cb_attention_args *a = ctx;
     const size_t pair = task / (size_t)a->heads, head = task % (size_t)a->heads;
@@ -54,16 +56,63 @@ static void attention_task(void *ctx, size_t thread, size_t task)
     for (size_t i0 = 0; i0 < n_query; i0 += ROWS) {
         const size_t rows = n_query - i0 < ROWS ? n_query - i0 : ROWS;
         cb_attn_stage_queries(&h, i0, rows);
-        for (size_t j0 = 0; j0 < h.n_pad; j0 += COLS) cb_attn_score_tile(&h, j0);
+        for (size_t j0 = 0; j0 < h.n_pad; j0 += COLS) {
+#if CB_ATTENTION_AVX512
+            if (wide) {
+                cb_attn_score_tile16(&h, j0);
+                continue;
+            }
+#endif
+            cb_attn_score_tile(&h, j0);
+        }
         if (rel) cb_attn_relative_scores(&h, i0, rows);
         /* Softmax over the pair's own keys; padding columns get weight 0. */
         float inv[ROWS];
-        for (size_t r = 0; r < rows; r++) inv[r] = cb_attn_softmax_row(h.p + r * h.n_pad, h.n, h.n_pad);
-        for (size_t c0 = 0; c0 < d; c0 += COLS) cb_attn_context_tile(&h, c0, rows, inv, out + i0 * hidden, hidden);
+        for (size_t r = 0; r < rows; r++) {
+#if CB_ATTENTION_AVX512
+            if (wide) {
+                inv[r] = cb_attn_softmax_row16(h.p + r * h.n_pad, h.n, h.n_pad);
+                continue;
+            }
+#endif
+            inv[r] = cb_attn_softmax_row(h.p + r * h.n_pad, h.n, h.n_pad);
+        }
+        for (size_t c0 = 0; c0 < d; c0 += COLS) {
+#if CB_ATTENTION_AVX512
+            if (wide) {
+                cb_attn_context_tile16(&h, c0, rows, inv, out + i0 * hidden, hidden);
+                continue;
+            }
+#endif
+            cb_attn_context_tile(&h, c0, rows, inv, out + i0 * hidden, hidden);
+        }
     }
+    (void)wide;
 }
+
+CB_MULTIVERSION
+static void attention_task(void *ctx, size_t thread, size_t task)
+{
+    attention_head(ctx, thread, task, 0);
+}
+
+#if CB_ATTENTION_AVX512
+/* The task for CPUs with AVX-512 (F, VL, BW, DQ: x86-64-v4), with the
+ * 16-float tiles; chosen per call by cb_attention. */
+__attribute__((target("arch=x86-64-v4"))) static void attention_task_avx512(void *ctx, size_t thread, size_t task)
+{
+    attention_head(ctx, thread, task, 1);
+}
+#endif
 
 void cb_attention(const cb_attention_args *a, pthreadpool_t pool)
 {
-    pthreadpool_parallelize_1d_with_thread(pool, attention_task, (void *)a, a->n_pairs * (size_t)a->heads, 0);
+    pthreadpool_task_1d_with_thread_t task = attention_task;
+#if CB_ATTENTION_AVX512
+    /* GCC's CPU model, filled in by libgcc before main: read-only here. */
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+        task = attention_task_avx512;
+#endif
+    pthreadpool_parallelize_1d_with_thread(pool, task, (void *)a, a->n_pairs * (size_t)a->heads, 0);
 }

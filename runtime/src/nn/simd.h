@@ -13,6 +13,7 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
 #define CB_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define CB_MULTIVERSION_X86 1
 #else
 #define CB_MULTIVERSION
 #endif
@@ -77,23 +78,29 @@ static inline float hsum8(v8f v)
 /* e^x for x <= 0 (softmax arguments after subtracting the maximum), within
  * 2 ulp: x = k ln2 + r with |r| <= ln2/2, e^r by Cephes' expf polynomial, 2^k
  * built in the exponent bits. k is rounded with the 1.5 * 2^23 trick, so
- * every step is a plain vector operation. */
-static inline v8f exp8_nonpositive(v8f x)
-{
-    const v8f lo = splat8(-87.0f), magic = splat8(12582912.0f);
-    x = max8(x, lo);
-    const v8f t = x * splat8(1.44269504088896341f) + magic;
-    const v8f k = t - magic;
-    const v8f r = x - k * splat8(0.693359375f) + k * splat8(2.12194440e-4f);
-    v8f p = splat8(1.9875691500e-4f);
-    p = p * r + splat8(1.3981999507e-3f);
-    p = p * r + splat8(8.3334519073e-3f);
-    p = p * r + splat8(4.1665795894e-2f);
-    p = p * r + splat8(1.6666665459e-1f);
-    p = p * r + splat8(5.0000001201e-1f);
-    p = p * r * r + r + splat8(1.0f);
-    const v8i bits = ((v8i)t - (v8i)magic + 127) << 23;
-    return p * (v8f)bits;
-}
+ * every step is a plain vector operation. One definition for any width
+ * (VF floats, VI the same number of int32): every lane is computed alone, so
+ * each width gives the same bits. */
+#define CB_DEFINE_EXP_NONPOSITIVE(name, VF, VI)                                                     \
+    static inline VF name(VF x)                                                                   \
+    {                                                                                             \
+        const VF lo = (VF){ 0.0f } - 87.0f, magic = (VF){ 0.0f } + 12582912.0f;                    \
+        const VI above = x > lo;                                                                  \
+        x = (VF)(((VI)x & above) | ((VI)lo & ~above));                                            \
+        const VF t = x * 1.44269504088896341f + magic;                                            \
+        const VF k = t - magic;                                                                   \
+        const VF r = x - k * 0.693359375f + k * 2.12194440e-4f;                                   \
+        VF p = (VF){ 0.0f } + 1.9875691500e-4f;                                                   \
+        p = p * r + 1.3981999507e-3f;                                                             \
+        p = p * r + 8.3334519073e-3f;                                                             \
+        p = p * r + 4.1665795894e-2f;                                                             \
+        p = p * r + 1.6666665459e-1f;                                                             \
+        p = p * r + 5.0000001201e-1f;                                                             \
+        p = p * r * r + r + 1.0f;                                                                 \
+        const VI bits = ((VI)t - (VI)magic + 127) << 23;                                          \
+        return p * (VF)bits;                                                                      \
+    }
+
+CB_DEFINE_EXP_NONPOSITIVE(exp8_nonpositive, v8f, v8i)
 
 #endif

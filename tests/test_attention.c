@@ -181,7 +181,8 @@ static void wide_fill(wide_case *w, float *scratch, size_t n, size_t d, uint64_t
     memset(w->h.vp, 0, n * w->h.d_pad * sizeof(float));
     for (size_t c = 0; c < d; c++) kr_fill(w->h.kt + c * w->h.n_pad, n, 3.0f);
     for (size_t j = 0; j < n; j++) kr_fill(w->h.vp + j * w->h.d_pad, d, 1.0f);
-    kr_fill(w->h.qt, d * ROWS, (float)(1 + seed % 4) * 2.0f);
+    memset(w->h.qb, 0, ROWS * w->h.d_pad * sizeof(float));
+    for (size_t r = 0; r < ROWS; r++) kr_fill(w->h.qb + r * w->h.d_pad, d, (float)(1 + seed % 4) * 2.0f);
 }
 
 Test(attention, avx512_tiles_give_the_eight_float_bits, .timeout = TIMEOUT)

@@ -22,7 +22,7 @@ size_t cb_attention_scratch_floats(size_t max_len, size_t head_dim)
     return head_dim * n_pad     /* K^T [d, n_pad] */
            + max_len * d_pad    /* V [n, d_pad] */
            + ROWS * n_pad       /* probabilities [ROWS, n_pad] */
-           + head_dim * ROWS    /* query block [d, ROWS] */
+           + ROWS * d_pad       /* query block [ROWS, d_pad] */
            + max_len * d_pad    /* relative terms: K rows [n, d_pad] */
            + 4 * max_len * d_pad /* gathered relk and relq rows [2n, d_pad] each */
            + d_pad              /* one scaled query row */

@@ -78,7 +78,7 @@ typedef struct cb_attn_head {
     float *kt;           /* K^T [d, n_pad], biased, zero-padded */
     float *vp;           /* V [n, d_pad], biased, zero-padded */
     float *p;            /* scores, then probabilities [ROWS, n_pad] */
-    float *qt;           /* the block's queries, biased, scaled, transposed [d, ROWS] */
+    float *qb;           /* the block's queries, biased, scaled [ROWS, d_pad] */
     float *kp;           /* DeBERTa: biased K rows [n, d_pad] */
     float *pk, *pq;      /* DeBERTa: gathered relk and relq rows [2n, d_pad] each */
     float *qrow;         /* DeBERTa: one biased, scaled query row [d_pad] */
@@ -91,8 +91,8 @@ CB_KERNEL void cb_attn_layout(cb_attn_head *h, float *scratch)
     h->kt = scratch;
     h->vp = h->kt + h->d * h->n_pad;
     h->p = h->vp + h->n * h->d_pad;
-    h->qt = h->p + ROWS * h->n_pad;
-    h->kp = h->qt + h->d * ROWS;
+    h->qb = h->p + ROWS * h->n_pad;
+    h->kp = h->qb + ROWS * h->d_pad;
     h->pk = h->kp + h->n * h->d_pad;
     h->pq = h->pk + 2 * h->n * h->d_pad;
     h->qrow = h->pq + 2 * h->n * h->d_pad;
@@ -151,13 +151,23 @@ CB_KERNEL void cb_attn_stage_kv(const cb_attn_head *h)
     }
 }
 
-/* Query rows i0 .. i0 + rows of the block, biased, scaled, transposed;
- * rows past `rows` are zero. */
+/* Query rows i0 .. i0 + rows of the block, biased and scaled, one row per
+ * tile row (the score tile broadcasts each element from there); rows past
+ * `rows` are zero. */
 CB_KERNEL void cb_attn_stage_queries(const cb_attn_head *h, size_t i0, size_t rows)
 {
-    for (size_t c = 0; c < h->d; c++)
-        for (size_t r = 0; r < ROWS; r++)
-            h->qt[c * ROWS + r] = r < rows ? (h->q[(i0 + r) * h->stride + c] + h->bq[c]) * h->scale : 0.0f;
+    const size_t d = h->d, d8 = d / 8 * 8;
+    for (size_t r = 0; r < ROWS; r++) {
+        float *dst = h->qb + r * h->d_pad;
+        if (r >= rows) {
+            memset(dst, 0, d * sizeof(float));
+            continue;
+        }
+        const float *src = h->q + (i0 + r) * h->stride;
+        size_t c = 0;
+        for (; c < d8; c += 8) store8(dst + c, (load8(src + c) + load8(h->bq + c)) * h->scale);
+        for (; c < d; c++) dst[c] = (src[c] + h->bq[c]) * h->scale;
+    }
 }
 
 /* Scores of keys j0 .. j0 + COLS for the block: a ROWS x COLS tile of
@@ -173,7 +183,7 @@ CB_KERNEL void cb_attn_score_tile(const cb_attn_head *h, size_t j0)
         for (size_t r = 0; r < ROWS; r++) {
             /* vector * scalar broadcasts (vbroadcastss), unlike a vector
              * literal of eight copies */
-            const float qv = h->qt[c * ROWS + r];
+            const float qv = h->qb[r * h->d_pad + c];
             for (size_t t = 0; t < TILE_V; t++) acc[r][t] += kv[t] * qv;
         }
     }
@@ -297,7 +307,7 @@ CB_KERNEL void cb_attn_score_tile16(const cb_attn_head *h, size_t j0)
     for (size_t c = 0; c < h->d; c++) {
         cb_v16f kv;
         memcpy(&kv, h->kt + c * h->n_pad + j0, sizeof kv);
-        for (size_t r = 0; r < ROWS; r++) acc[r] += kv * h->qt[c * ROWS + r];
+        for (size_t r = 0; r < ROWS; r++) acc[r] += kv * h->qb[r * h->d_pad + c];
     }
     for (size_t r = 0; r < ROWS; r++) memcpy(h->p + r * h->n_pad + j0, &acc[r], sizeof acc[r]);
 }

@@ -109,10 +109,7 @@ void cb_attention(const cb_attention_args *a, pthreadpool_t pool)
 {
     pthreadpool_task_1d_with_thread_t task = attention_task;
 #if CB_ATTENTION_AVX512
-    /* GCC's CPU model, filled in by libgcc before main: read-only here. */
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
-        task = attention_task_avx512;
+    if (cb_cpu_has_avx512()) task = attention_task_avx512;
 #endif
     pthreadpool_parallelize_1d_with_thread(pool, task, (void *)a, a->n_pairs * (size_t)a->heads, 0);
 }

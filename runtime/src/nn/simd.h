@@ -14,6 +14,14 @@
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
 #define CB_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #define CB_MULTIVERSION_X86 1
+/* The CPU runs x86-64-v4 code (AVX-512 F, VL, BW, DQ): the kernels with
+ * 16-float vectors (attention.c, ops.c). GCC's CPU model, filled in by
+ * libgcc before main, is only read. */
+static inline int cb_cpu_has_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+}
 #else
 #define CB_MULTIVERSION
 #endif

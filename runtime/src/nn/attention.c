@@ -57,37 +57,20 @@ CB_KERNEL void attention_head(void *ctx, size_t thread, size_t task, int wide)
         const size_t rows = n_query - i0 < ROWS ? n_query - i0 : ROWS;
         cb_attn_stage_queries(&h, i0, rows);
         for (size_t j0 = 0; j0 < h.n_pad; j0 += COLS) {
-#if CB_ATTENTION_AVX512
-            if (wide) {
-                cb_attn_score_tile16(&h, j0);
-                continue;
-            }
-#endif
-            cb_attn_score_tile(&h, j0);
+            if (wide) cb_attn_score_tile16(&h, j0);
+            else cb_attn_score_tile(&h, j0);
         }
         if (rel) cb_attn_relative_scores(&h, i0, rows);
         /* Softmax over the pair's own keys; padding columns get weight 0. */
         float inv[ROWS];
-        for (size_t r = 0; r < rows; r++) {
-#if CB_ATTENTION_AVX512
-            if (wide) {
-                inv[r] = cb_attn_softmax_row16(h.p + r * h.n_pad, h.n, h.n_pad);
-                continue;
-            }
-#endif
-            inv[r] = cb_attn_softmax_row(h.p + r * h.n_pad, h.n, h.n_pad);
-        }
+        for (size_t r = 0; r < rows; r++)
+            inv[r] = wide ? cb_attn_softmax_row16(h.p + r * h.n_pad, h.n, h.n_pad)
+                          : cb_attn_softmax_row(h.p + r * h.n_pad, h.n, h.n_pad);
         for (size_t c0 = 0; c0 < d; c0 += COLS) {
-#if CB_ATTENTION_AVX512
-            if (wide) {
-                cb_attn_context_tile16(&h, c0, rows, inv, out + i0 * hidden, hidden);
-                continue;
-            }
-#endif
-            cb_attn_context_tile(&h, c0, rows, inv, out + i0 * hidden, hidden);
+            if (wide) cb_attn_context_tile16(&h, c0, rows, inv, out + i0 * hidden, hidden);
+            else cb_attn_context_tile(&h, c0, rows, inv, out + i0 * hidden, hidden);
         }
     }
-    (void)wide;
 }
 
 CB_MULTIVERSION

@@ -273,10 +273,7 @@ CB_KERNEL void cb_attn_context_tile(const cb_attn_head *h, size_t c0, size_t row
  * for AVX-512: GCC splits a 64-byte vector into ymm halves badly elsewhere
  * (the AVX2 clone ran the 100-passage rerank 2.4x slower with them). */
 #if CB_ATTENTION_AVX512
-typedef float cb_v16f __attribute__((vector_size(64)));
-
-typedef int32_t cb_v16i __attribute__((vector_size(64)));
-CB_DEFINE_EXP_NONPOSITIVE(cb_exp16_nonpositive, cb_v16f, cb_v16i)
+CB_DEFINE_EXP_NONPOSITIVE(cb_exp16_nonpositive, v16f, v16i)
 
 /* cb_attn_softmax_row with e^x on 16 lanes at a time; each half is added to
  * the eight-lane sum in turn, low then high, the order of the 8-wide loop,
@@ -289,9 +286,9 @@ CB_KERNEL float cb_attn_softmax_row16(float *pr, size_t n, size_t n_pad)
     const float mx = hmax8(m8);
     v8f s8 = splat8(0.0f);
     for (size_t j = 0; j < n_pad; j += 16) {
-        cb_v16f x;
+        v16f x;
         memcpy(&x, pr + j, sizeof x);
-        const cb_v16f e = cb_exp16_nonpositive(x - mx);
+        const v16f e = cb_exp16_nonpositive(x - mx);
         memcpy(pr + j, &e, sizeof e);
         s8 += __builtin_shufflevector(e, e, 0, 1, 2, 3, 4, 5, 6, 7);
         s8 += __builtin_shufflevector(e, e, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -302,10 +299,10 @@ CB_KERNEL float cb_attn_softmax_row16(float *pr, size_t n, size_t n_pad)
 
 CB_KERNEL void cb_attn_score_tile16(const cb_attn_head *h, size_t j0)
 {
-    cb_v16f acc[ROWS];
-    for (size_t r = 0; r < ROWS; r++) acc[r] = (cb_v16f){ 0.0f };
+    v16f acc[ROWS];
+    for (size_t r = 0; r < ROWS; r++) acc[r] = (v16f){ 0.0f };
     for (size_t c = 0; c < h->d; c++) {
-        cb_v16f kv;
+        v16f kv;
         memcpy(&kv, h->kt + c * h->n_pad + j0, sizeof kv);
         for (size_t r = 0; r < ROWS; r++) acc[r] += kv * h->qb[r * h->d_pad + c];
     }
@@ -315,19 +312,25 @@ CB_KERNEL void cb_attn_score_tile16(const cb_attn_head *h, size_t j0)
 CB_KERNEL void cb_attn_context_tile16(const cb_attn_head *h, size_t c0, size_t rows, const float *inv, float *out,
                                       size_t out_stride)
 {
-    cb_v16f acc[ROWS];
-    for (size_t r = 0; r < ROWS; r++) acc[r] = (cb_v16f){ 0.0f };
+    v16f acc[ROWS];
+    for (size_t r = 0; r < ROWS; r++) acc[r] = (v16f){ 0.0f };
     for (size_t j = 0; j < h->n; j++) {
-        cb_v16f vv;
+        v16f vv;
         memcpy(&vv, h->vp + j * h->d_pad + c0, sizeof vv);
         for (size_t r = 0; r < ROWS; r++) acc[r] += vv * h->p[r * h->n_pad + j];
     }
     for (size_t r = 0; r < rows; r++) {
-        const cb_v16f tile = acc[r] * inv[r];
+        const v16f tile = acc[r] * inv[r];
         const size_t width = h->d - c0 < COLS ? h->d - c0 : COLS;
         memcpy(out + r * out_stride + c0, &tile, width * sizeof(float));
     }
 }
+#else
+/* No wide task here: attention_head's `if (wide)` branches (wide is 0 at
+ * every call) name the 8-float helpers. */
+#define cb_attn_score_tile16 cb_attn_score_tile
+#define cb_attn_softmax_row16 cb_attn_softmax_row
+#define cb_attn_context_tile16 cb_attn_context_tile
 #endif
 
 #endif

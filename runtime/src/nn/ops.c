@@ -282,8 +282,6 @@ static void act_quantize_row(void *ctx, size_t r)
 }
 
 #if defined(CB_MULTIVERSION_X86)
-typedef float v16f __attribute__((vector_size(64)));
-typedef int32_t v16i __attribute__((vector_size(64)));
 CB_DEFINE_GELU(gelu16, v16f, v16i)
 
 /* act_quantize_row for erf-GELU rows of a multiple of 16 floats on AVX-512

@@ -33,6 +33,13 @@ static inline int cb_cpu_has_avx512(void)
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 
+#if defined(CB_MULTIVERSION_X86)
+/* Sixteen floats: only for functions compiled for x86-64-v4 (one zmm);
+ * anywhere else GCC splits them into halves badly (attention_kernels.h). */
+typedef float v16f __attribute__((vector_size(64)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+#endif
+
 /* The helpers below pass 32-byte vectors by value; they are static inline,
  * so no ABI boundary is crossed and GCC's ABI note does not apply. */
 #if defined(__GNUC__)

@@ -307,6 +307,7 @@ typedef struct call_ctx {
     float *scores;
     cb_ranked *ranked;
     const cb_pair *tok_pair;
+    int threads;                        /* the model's n_threads: 2 runs the encoder's lanes */
     int32_t ids[MAX_LENGTH], types[MAX_LENGTH], want_ids[MAX_LENGTH];
     size_t want_n;
     float *chunk_scores, *want_chunk;   /* long_document chunk (the two truncated pairs get windows) */
@@ -318,7 +319,7 @@ static const cb_predict_options chunk_opts = { .max_length = MAX_LENGTH, .batch_
 static void call_setup(void *p)
 {
     call_ctx *x = p;
-    const cb_load_options o = { .allocator = &x->c->allocator };
+    const cb_load_options o = { .allocator = &x->c->allocator, .n_threads = x->threads };
     cb_error err;
     cr_assert_eq(cb_model_load(x->path, &o, &x->m, &err), CB_OK, "%s", err.message);
     memset(x->scores, 0, x->e->pairs.n * sizeof *x->scores);
@@ -374,12 +375,12 @@ static cb_status tokenize_run(void *p, cb_error *err)
     return s;
 }
 
-static long fail_calls(cbt_counter *c, const char *fixture, cb_dtype dtype)
+static long fail_calls(cbt_counter *c, const char *fixture, cb_dtype dtype, int threads)
 {
     char *path = cbt_converted(fixture, dtype);
     expected e = expect(fixture, path);
     if (dtype == CB_DTYPE_F32) check_reference(fixture, &e);
-    call_ctx x = { .c = c, .path = path, .e = &e };
+    call_ctx x = { .c = c, .path = path, .e = &e, .threads = threads };
     x.scores = calloc(e.pairs.n, sizeof *x.scores);
     x.ranked = calloc(e.pairs.n, sizeof *x.ranked);
     cr_assert(x.scores && x.ranked);
@@ -399,7 +400,8 @@ static long fail_calls(cbt_counter *c, const char *fixture, cb_dtype dtype)
 
     char what[4][128];
     const char *d = dtype == CB_DTYPE_INT8 ? "int8" : "f32";
-    snprintf(what[0], sizeof what[0], "cb_predict(%s %s, %zu pairs)", fixture, d, e.pairs.n);
+    snprintf(what[0], sizeof what[0], "cb_predict(%s %s, %zu pairs, %d thread%s)", fixture, d, e.pairs.n, threads,
+             threads > 1 ? "s" : "");
     snprintf(what[1], sizeof what[1], "cb_rank(%s %s, %zu documents)", fixture, d, e.pairs.n);
     snprintf(what[2], sizeof what[2], "cb_tokenize(%s, one truncated pair)", fixture);
     snprintf(what[3], sizeof what[3], "cb_predict(%s %s, %zu pairs, long_document chunk)", fixture, d, e.pairs.n);
@@ -423,8 +425,18 @@ Test(oom, predict_rank_tokenize_wordpiece, .timeout = TIMEOUT)
 {
     cbt_counter c;
     cbt_counter_init(&c);
-    fail_calls(&c, "bert-tiny", CB_DTYPE_F32);
-    fail_calls(&c, "bert-tiny", CB_DTYPE_INT8);   /* the activation quantisers' buffers */
+    fail_calls(&c, "bert-tiny", CB_DTYPE_F32, 1);
+    fail_calls(&c, "bert-tiny", CB_DTYPE_INT8, 1);   /* the activation quantisers' buffers */
+    cbt_counter_destroy(&c);
+}
+
+/* Two threads: the thread pool, and the encoder's lanes (one workspace per
+ * thread, made and sized on the first call with several parts). */
+Test(oom, predict_rank_tokenize_two_threads, .timeout = TIMEOUT)
+{
+    cbt_counter c;
+    cbt_counter_init(&c);
+    fail_calls(&c, "bert-tiny", CB_DTYPE_INT8, 2);
     cbt_counter_destroy(&c);
 }
 
@@ -432,7 +444,7 @@ Test(oom, predict_rank_tokenize_bpe, .timeout = TIMEOUT)
 {
     cbt_counter c;
     cbt_counter_init(&c);
-    fail_calls(&c, "roberta-tiny", CB_DTYPE_F32);
+    fail_calls(&c, "roberta-tiny", CB_DTYPE_F32, 1);
     cbt_counter_destroy(&c);
 }
 

@@ -8,6 +8,7 @@
 #include "encoder.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,8 +154,16 @@ struct cb_workspace {
     size_t cap_pairs;
     float *cls_out;              /* [pairs, H]: the head's dense layer */
     size_t cap_part_pairs;
-    size_t *part_offsets;        /* [cap_part_pairs]: one part's offsets (next_part) */
+    size_t *part_offsets;        /* [cap_part_pairs]: one part's offsets (sub_batch) */
+    size_t *part_starts;         /* [cap_part_pairs + 1]: first pair of each part (split_for_lanes) */
     size_t part_tokens;          /* most tokens of a part, at least one pair */
+    /* With a pool: one single-threaded workspace per thread, made on first
+     * use, each scoring whole parts (cb_encoder_forward); each keeps the
+     * first error of its parts. */
+    cb_workspace **lanes;
+    cb_status lane_status;
+    cb_error lane_err;
+    xnn_weights_cache_t cache;
     int prune_last_layer;        /* see hidden_states; off only in tests */
     int has_int8;                /* some linear layer is int8: its quantizers are reserved up front */
     const cb_allocator *alloc;   /* of everything above but the operators and the pool */
@@ -193,6 +202,10 @@ void cb_workspace_free(cb_workspace *ws)
     cb_free(a, ws->scratch);
     cb_free(a, ws->cls_out);
     cb_free(a, ws->part_offsets);
+    cb_free(a, ws->part_starts);
+    if (ws->lanes)
+        for (size_t i = 0; i < ws->n_threads; i++) cb_workspace_free(ws->lanes[i]);
+    cb_free(a, ws->lanes);
     cb_free(a, ws);
 }
 
@@ -210,6 +223,7 @@ cb_status cb_workspace_create(const cb_model_config *c, const cb_encoder_weights
     cb_quantizer_init(&ws->q_emb, c->embedding_size, alloc);
     ws->c = c;
     ws->w = w;
+    ws->cache = cache;
     ws->n_threads = 1;
     ws->prune_last_layer = 1;
     const size_t floats_per_token = 7 * (size_t)c->hidden_size + (size_t)c->intermediate_size + (size_t)c->embedding_size;
@@ -482,43 +496,141 @@ static cb_status hidden_states(cb_workspace *ws, const cb_batch *b, int first_ro
     return CB_OK;
 }
 
-/* Room for the offsets of a part of b (buffers for its rows: hidden_states). */
-static cb_status reserve_parts(cb_workspace *ws, const cb_batch *b, cb_error *err)
+/* Room for the offsets of a part of n pairs, and for n parts' starts
+ * (buffers for a part's rows: hidden_states). */
+static cb_status reserve_parts(cb_workspace *ws, size_t n, cb_error *err)
 {
-    if (b->n_pairs <= ws->cap_part_pairs) return CB_OK;
+    if (n <= ws->cap_part_pairs) return CB_OK;
     cb_free(ws->alloc, ws->part_offsets);
+    cb_free(ws->alloc, ws->part_starts);
     ws->cap_part_pairs = 0;
-    ws->part_offsets = cb_malloc(ws->alloc, b->n_pairs * sizeof *ws->part_offsets);
-    if (!ws->part_offsets) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %zu pairs", b->n_pairs);
-    ws->cap_part_pairs = b->n_pairs;
+    ws->part_offsets = cb_malloc(ws->alloc, n * sizeof *ws->part_offsets);
+    ws->part_starts = cb_malloc(ws->alloc, (n + 1) * sizeof *ws->part_starts);
+    if (!ws->part_offsets || !ws->part_starts) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %zu pairs", n);
+    ws->cap_part_pairs = n;
     return CB_OK;
 }
 
-/* The part of b from pair p0 (see PART_BYTES): as many whole pairs as fit
- * ws->part_tokens, at least one, offsets rebased into ws->part_offsets
- * (reserve_parts). Returns the pair after the part. */
-static size_t next_part(const cb_workspace *ws, const cb_batch *b, size_t p0, cb_batch *part)
+/* Pairs [p0, p1) of b as a batch of their own, offsets rebased into buf. */
+static cb_batch sub_batch(const cb_batch *b, size_t p0, size_t p1, size_t *buf)
+{
+    const size_t base = b->offsets[p0];
+    for (size_t p = p0; p < p1; p++) buf[p - p0] = b->offsets[p] - base;
+    return (cb_batch){ b->ids + base, b->type_ids + base, buf, b->lengths + p0, p1 - p0,
+                       b->offsets[p1 - 1] + (size_t)b->lengths[p1 - 1] - base };
+}
+
+/* The end of the part of b that starts at pair p0 (see PART_BYTES): as many
+ * whole pairs as fit ws->part_tokens, at least one. */
+static size_t part_end(const cb_workspace *ws, const cb_batch *b, size_t p0)
 {
     const size_t base = b->offsets[p0];
     size_t p1 = p0 + 1;
     while (p1 < b->n_pairs && b->offsets[p1] + (size_t)b->lengths[p1] - base <= ws->part_tokens) p1++;
-    for (size_t p = p0; p < p1; p++) ws->part_offsets[p - p0] = b->offsets[p] - base;
-    *part = (cb_batch){ b->ids + base, b->type_ids + base, ws->part_offsets, b->lengths + p0, p1 - p0,
-                        b->offsets[p1 - 1] + (size_t)b->lengths[p1 - 1] - base };
     return p1;
 }
 
+/* Splits b into parts for the lanes: a multiple of the thread count, each
+ * of about the same number of tokens (a pair goes to the part its middle
+ * token falls in), none much above ws->part_tokens. Fills ws->part_starts;
+ * returns the number of parts. */
+static size_t split_for_lanes(const cb_workspace *ws, const cb_batch *b)
+{
+    const size_t n = b->n_pairs, T = ws->n_threads, base = b->offsets[0];
+    const size_t total = b->offsets[n - 1] + (size_t)b->lengths[n - 1] - base, per = ws->part_tokens * T;
+    const size_t k = total ? (total + per - 1) / per * T : 1;
+    size_t parts = 0, last = SIZE_MAX;
+    for (size_t p = 0; p < n; p++) {
+        const size_t mid = b->offsets[p] - base + (size_t)b->lengths[p] / 2, at = total ? mid * k / total : 0;
+        if (at != last) ws->part_starts[parts++] = p;
+        last = at;
+    }
+    ws->part_starts[parts] = n;
+    return parts;
+}
+
+/* Pairs [p0, p1) of b, their logits into logits + p0 * L. */
+static cb_status forward_part(cb_workspace *ws, const cb_batch *b, size_t p0, size_t p1, float *logits, cb_error *err)
+{
+    cb_status s = reserve_parts(ws, p1 - p0, err);
+    if (s != CB_OK) return s;
+    const cb_batch part = sub_batch(b, p0, p1, ws->part_offsets);
+    float *x;
+    s = hidden_states(ws, &part, ws->prune_last_layer, ws->c->num_layers, &x, err);
+    if (s != CB_OK) return s;
+    if (!ws->prune_last_layer) gather_first_rows(x, &part, (size_t)ws->c->hidden_size);
+    head(ws, &part, x, logits + p0 * (size_t)ws->c->num_labels);
+    return CB_OK;
+}
+
+static cb_status make_lanes(cb_workspace *ws, cb_error *err)
+{
+    if (!ws->lanes) ws->lanes = cb_calloc(ws->alloc, ws->n_threads, sizeof *ws->lanes);
+    if (!ws->lanes) return cb_fail(err, CB_ERR_OUT_OF_MEMORY, "out of memory for %zu lanes", ws->n_threads);
+    /* After a failure the lanes made so far stay, and the next call makes
+     * the rest (cb_workspace_free frees them all). */
+    for (size_t i = 0; i < ws->n_threads; i++) {
+        if (ws->lanes[i]) continue;
+        cb_status s = cb_workspace_create(ws->c, ws->w, 1, ws->cache, ws->alloc, &ws->lanes[i], err);
+        if (s != CB_OK) return s;
+    }
+    return CB_OK;
+}
+
+typedef struct lanes_job {
+    cb_workspace *ws;
+    const cb_batch *b;
+    float *logits;
+} lanes_job;
+
+static void lane_task(void *ctx, size_t thread, size_t part)
+{
+    const lanes_job *j = ctx;
+    cb_workspace *lane = j->ws->lanes[thread];
+    if (lane->lane_status != CB_OK) return;
+    lane->lane_status = forward_part(lane, j->b, j->ws->part_starts[part], j->ws->part_starts[part + 1], j->logits,
+                                     &lane->lane_err);
+}
+
+/* With several threads and at least one part per thread, each thread scores
+ * whole parts on its own lane: no thread waits for another inside a layer
+ * (MiniLM-L6 int8, rerank 100 at 2 threads: docs/benchmarks.md). Fewer
+ * parts (one long pair) share each operator's rows among the threads. */
 cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits, cb_error *err)
 {
-    cb_status s = reserve_parts(ws, b, err);
+    cb_status s = reserve_parts(ws, b->n_pairs, err);
+    if (s != CB_OK || b->n_pairs == 0) return s;
+    const size_t parts = ws->pool ? split_for_lanes(ws, b) : 0;
+    if (parts >= ws->n_threads && ws->n_threads > 1) {
+        if ((s = make_lanes(ws, err)) != CB_OK) return s;
+        /* Every lane is sized for every part here, before any runs: which
+         * lane gets which part is up to the pool, and memory should not be. */
+        for (size_t i = 0; i < ws->n_threads; i++) {
+            cb_workspace *lane = ws->lanes[i];
+            lane->lane_status = CB_OK;
+            lane->prune_last_layer = ws->prune_last_layer;
+            for (size_t k = 0; s == CB_OK && k < parts; k++) {
+                const size_t p0 = ws->part_starts[k], p1 = ws->part_starts[k + 1];
+                if ((s = reserve_parts(lane, p1 - p0, err)) == CB_OK)
+                    s = reserve(lane, &(cb_batch){ .offsets = b->offsets + p0, .lengths = b->lengths + p0,
+                                                  .n_pairs = p1 - p0,
+                                                  .n_tokens = b->offsets[p1 - 1] + (size_t)b->lengths[p1 - 1] -
+                                                              b->offsets[p0] }, err);
+            }
+            if (s != CB_OK) return s;
+        }
+        lanes_job job = { ws, b, logits };
+        pthreadpool_parallelize_1d_with_thread(ws->pool, lane_task, &job, parts, 0);
+        for (size_t i = 0; i < ws->n_threads; i++)
+            if (ws->lanes[i]->lane_status != CB_OK) {
+                if (err) *err = ws->lanes[i]->lane_err;
+                return ws->lanes[i]->lane_status;
+            }
+        return CB_OK;
+    }
     for (size_t p0 = 0, p1; s == CB_OK && p0 < b->n_pairs; p0 = p1) {
-        cb_batch part;
-        p1 = next_part(ws, b, p0, &part);
-        float *x;
-        s = hidden_states(ws, &part, ws->prune_last_layer, ws->c->num_layers, &x, err);
-        if (s != CB_OK) break;
-        if (!ws->prune_last_layer) gather_first_rows(x, &part, (size_t)ws->c->hidden_size);
-        head(ws, &part, x, logits + p0 * (size_t)ws->c->num_labels);
+        p1 = part_end(ws, b, p0);
+        s = forward_part(ws, b, p0, p1, logits, err);
     }
     return s;
 }
@@ -558,10 +670,10 @@ cb_status cb_encoder_embed(cb_workspace *ws, const cb_batch *b, int normalize, f
     const cb_pooling pooling = ws->c->pooling;
     const int first_rows = pooling == CB_POOL_CLS && ws->prune_last_layer;
     const size_t H = (size_t)ws->c->hidden_size;
-    cb_status s = reserve_parts(ws, b, err);
+    cb_status s = reserve_parts(ws, b->n_pairs, err);
     for (size_t p0 = 0, p1; s == CB_OK && p0 < b->n_pairs; p0 = p1) {
-        cb_batch part;
-        p1 = next_part(ws, b, p0, &part);
+        p1 = part_end(ws, b, p0);
+        const cb_batch part = sub_batch(b, p0, p1, ws->part_offsets);
         float *x;
         s = hidden_states(ws, &part, first_rows, ws->c->num_layers, &x, err);
         for (size_t p = 0; s == CB_OK && p < part.n_pairs; p++) {

@@ -211,6 +211,20 @@ CB_KERNEL void cb_attn_relative_scores(const cb_attn_head *h, size_t i0, size_t 
     }
 }
 
+/* The largest of n_pad (a multiple of 16) floats, in two independent
+ * chains of 8 lanes: one chain waits a compare and a blend per step. The
+ * maximum is the same in any order (a +0 / -0 tie may come out either way;
+ * x - max and so e^(x - max) are the same for both). */
+CB_KERNEL float cb_attn_row_max(const float *pr, size_t n_pad)
+{
+    v8f a = load8(pr), b = load8(pr + 8);
+    for (size_t j = 16; j < n_pad; j += 16) {
+        a = max8(load8(pr + j), a);
+        b = max8(load8(pr + j + 8), b);
+    }
+    return hmax8(max8(a, b));
+}
+
 /* Softmax of one row of n scores padded to n_pad (a multiple of 8) in
  * place, unnormalised: e^(x - max), padding columns 0; returns 1 / sum.
  * The sum runs in eight lanes, then hsum8: the same order for every tile
@@ -218,12 +232,7 @@ CB_KERNEL void cb_attn_relative_scores(const cb_attn_head *h, size_t i0, size_t 
 CB_KERNEL float cb_attn_softmax_row(float *pr, size_t n, size_t n_pad)
 {
     for (size_t j = n; j < n_pad; j++) pr[j] = -INFINITY;
-    v8f m8 = load8(pr);
-    for (size_t j = 8; j < n_pad; j += 8) {
-        const v8f x = load8(pr + j);
-        m8 = max8(x, m8);
-    }
-    const v8f mx = splat8(hmax8(m8));
+    const v8f mx = splat8(cb_attn_row_max(pr, n_pad));
     v8f s8 = splat8(0.0f);
     for (size_t j = 0; j < n_pad; j += 8) {
         const v8f e = exp8_nonpositive(load8(pr + j) - mx);
@@ -281,9 +290,7 @@ CB_DEFINE_EXP_NONPOSITIVE(cb_exp16_nonpositive, v16f, v16i)
 CB_KERNEL float cb_attn_softmax_row16(float *pr, size_t n, size_t n_pad)
 {
     for (size_t j = n; j < n_pad; j++) pr[j] = -INFINITY;
-    v8f m8 = load8(pr);
-    for (size_t j = 8; j < n_pad; j += 8) m8 = max8(load8(pr + j), m8);
-    const float mx = hmax8(m8);
+    const float mx = cb_attn_row_max(pr, n_pad);
     v8f s8 = splat8(0.0f);
     for (size_t j = 0; j < n_pad; j += 16) {
         v16f x;

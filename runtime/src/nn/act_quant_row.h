@@ -38,12 +38,25 @@ CB_KERNEL void cb_quantize_row_kernel(const float *x, size_t n, int8_t *out, str
 {
     const size_t n8 = n / 8 * 8;
 
-    v8f vlo = splat8(0.0f), vhi = splat8(0.0f);  /* the range always holds 0 */
-    for (size_t i = 0; i < n8; i += 8) {
-        const v8f v = load8(x + i);
+    /* The range always holds 0. Two independent chains each for min and max
+     * (each step of one waits a compare and a blend): the extremes are the
+     * same in any order. */
+    v8f vlo = splat8(0.0f), vhi = splat8(0.0f), vlo2 = vlo, vhi2 = vhi;
+    size_t i0 = 0;
+    for (; i0 + 16 <= n8; i0 += 16) {
+        const v8f v = load8(x + i0), w = load8(x + i0 + 8);
+        vlo = min8(vlo, v);
+        vhi = max8(vhi, v);
+        vlo2 = min8(vlo2, w);
+        vhi2 = max8(vhi2, w);
+    }
+    for (; i0 < n8; i0 += 8) {
+        const v8f v = load8(x + i0);
         vlo = min8(vlo, v);
         vhi = max8(vhi, v);
     }
+    vlo = min8(vlo, vlo2);
+    vhi = max8(vhi, vhi2);
     float lo = 0.0f, hi = 0.0f;
     for (int k = 0; k < 8; k++) {
         lo = vlo[k] < lo ? vlo[k] : lo;

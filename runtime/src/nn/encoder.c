@@ -274,8 +274,8 @@ static cb_status reserve(cb_workspace *ws, const cb_batch *b, cb_error *err)
     const cb_model_config *c = ws->c;
     const size_t E = (size_t)c->embedding_size, H = (size_t)c->hidden_size, F = (size_t)c->intermediate_size;
     cb_status s = CB_OK;
-    if (b->n_tokens > ws->cap_tokens) {
-        size_t n = b->n_tokens;
+    if (b->n_tokens > ws->cap_tokens || ws->cap_tokens < 2) {
+        size_t n = b->n_tokens < 2 ? 2 : b->n_tokens;  /* two rows at least: see linear() */
         ws->cap_tokens = 0;
         if ((s = grow(ws, &ws->x, n * H, err)) || (s = grow(ws, &ws->tmp, n * H, err)) || (s = grow(ws, &ws->ctx, n * H, err)) ||
             (s = grow(ws, &ws->qkv, n * 3 * H, err)) || (s = grow(ws, &ws->ff, n * F, err)) ||
@@ -319,6 +319,13 @@ static cb_quantizer *fed_by(const cb_linear_op *op, cb_quantizer *q)
 static cb_status linear(const cb_workspace *ws, cb_linear_op *op, cb_quantizer *fed, cb_quantizer *q, const float *x,
                         float *y, size_t rows, cb_error *err)
 {
+    /* A float32 layer never runs one row alone: XNNPACK would pick its
+     * one-row kernel, whose sums on aarch64 come out an ulp away from those
+     * of the kernel every batch runs (test_prune under qemu found it: a
+     * pruned last layer of a one-pair part), and a pair's score would depend
+     * on its batch. Two rows run that kernel; the buffers hold two rows at
+     * least (reserve) and the second row's output is not read. */
+    if (rows == 1 && !op->weights->int8) rows = 2;
     return fed ? cb_linear_run_quantized(op, fed, y, rows, ws->pool, err)
                : cb_linear_run(op, q, x, y, rows, ws->pool, err);
 }

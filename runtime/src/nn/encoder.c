@@ -274,7 +274,7 @@ static cb_status reserve(cb_workspace *ws, const cb_batch *b, cb_error *err)
     const cb_model_config *c = ws->c;
     const size_t E = (size_t)c->embedding_size, H = (size_t)c->hidden_size, F = (size_t)c->intermediate_size;
     cb_status s = CB_OK;
-    if (b->n_tokens > ws->cap_tokens || ws->cap_tokens < 2) {
+    if (b->n_tokens > ws->cap_tokens) {
         size_t n = b->n_tokens < 2 ? 2 : b->n_tokens;  /* two rows at least: see linear() */
         ws->cap_tokens = 0;
         if ((s = grow(ws, &ws->x, n * H, err)) || (s = grow(ws, &ws->tmp, n * H, err)) || (s = grow(ws, &ws->ctx, n * H, err)) ||
@@ -618,11 +618,10 @@ cb_status cb_encoder_forward(cb_workspace *ws, const cb_batch *b, float *logits,
             lane->prune_last_layer = ws->prune_last_layer;
             for (size_t k = 0; s == CB_OK && k < parts; k++) {
                 const size_t p0 = ws->part_starts[k], p1 = ws->part_starts[k + 1];
-                if ((s = reserve_parts(lane, p1 - p0, err)) == CB_OK)
-                    s = reserve(lane, &(cb_batch){ .offsets = b->offsets + p0, .lengths = b->lengths + p0,
-                                                  .n_pairs = p1 - p0,
-                                                  .n_tokens = b->offsets[p1 - 1] + (size_t)b->lengths[p1 - 1] -
-                                                              b->offsets[p0] }, err);
+                if ((s = reserve_parts(lane, p1 - p0, err)) == CB_OK) {
+                    const cb_batch part = sub_batch(b, p0, p1, lane->part_offsets);
+                    s = reserve(lane, &part, err);
+                }
             }
             if (s != CB_OK) return s;
         }

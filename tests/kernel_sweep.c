@@ -268,7 +268,7 @@ void ks_quantize(ks_result *r, pthreadpool_t pool)
             for (size_t i = 0; i < n; i++) {
                 int lo, hi;
                 kr_quant_level(&ref, zp, xr[i], &lo, &hi);
-                const int level = q.data[row * n + i];
+                const int level = (int8_t)(q.data[row * n + i] ^ (int8_t)q.level_xor);  /* as stored for the kernels */
                 /* Dequantised, a level is within half a level of x (the
                  * rounding, or the rounded zero point at a clamped end),
                  * plus the kernel's float32 errors in levels: x * inv
@@ -458,7 +458,7 @@ void ks_int8_linear(ks_result *r, pthreadpool_t pool)
                     int64_t acc = 0;
                     double exact = 0, wsum = 0;
                     for (int i = 0; i < in; i++) {
-                        acc += ((int64_t)qr[i] - zp) * wr[i];
+                        acc += ((int64_t)(int8_t)(qr[i] ^ (int8_t)q.level_xor) - zp) * wr[i];
                         exact += (double)xr[i] * wr[i];
                         wsum += abs(wr[i]);
                     }

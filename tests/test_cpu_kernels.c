@@ -6,7 +6,9 @@
  * (CMakeLists.txt). Prints the family, which crossbyte-bench reports too. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "act_quant.h"
 #include "crossbyte.h"
 
 Test(cpu, int8_gemm_kernels_match_the_cpu)
@@ -22,4 +24,22 @@ Test(cpu, int8_gemm_kernels_match_the_cpu)
            avx512, avx512vnni, avxvnni, got);
     const char *want = avx512vnni ? "avx512vnni" : avxvnni ? "avxvnni" : avx512 ? "avx512skx" : avx2 ? "avx2" : "sse41";
     cr_assert_str_eq(got, want, "this CPU should run XNNPACK's %s int8 kernels, it runs %s", want, got);
+}
+
+/* tools/setup.sh builds XNNPACK with tools/deps/patches/native/
+ * 0002-qd8-vnni-unsigned-input.patch: its VNNI kernels read the unsigned
+ * bytes the quantiser stores instead of flipping every broadcast themselves
+ * (a third of their instructions). Without the patch linked in, or on
+ * kernels that sign-extend, the quantiser must store plain levels; the
+ * kernel sweep's int8 linear check (test_kernels) then tells whether
+ * kernels and bytes agree. */
+Test(cpu, vnni_kernels_read_unsigned_bytes)
+{
+    const char *family = cb_int8_gemm_kernels();
+    const int vnni = !strcmp(family, "avx512vnni") || !strcmp(family, "avxvnni");
+    printf("XNNPACK int8 GEMM kernels: %s; the quantiser stores levels ^ 0x%02x\n", family,
+           (unsigned)cb_int8_gemm_input_xor());
+    cr_assert_eq(cb_int8_gemm_input_xor(), vnni ? 0x80 : 0x00,
+                 "%s kernels: the quantiser should store levels ^ 0x%02x, it stores levels ^ 0x%02x", family,
+                 vnni ? 0x80 : 0x00, (unsigned)cb_int8_gemm_input_xor());
 }

@@ -19,7 +19,7 @@ static void quantize_row(void *ctx, size_t r)
     const quantize_task *t = ctx;
     cb_quantizer *q = t->q;
     const size_t n = (size_t)q->width;
-    cb_quantize_row_kernel(t->x + r * n, n, q->data + r * n, &q->params[r]);
+    cb_quantize_row_kernel(t->x + r * n, n, q->data + r * n, &q->params[r], q->level_xor);
 }
 
 void cb_quantize_rows(cb_quantizer *q, const float *x, size_t rows, pthreadpool_t pool)
@@ -41,6 +41,7 @@ void cb_quantizer_init(cb_quantizer *q, int width, const cb_allocator *alloc)
 {
     memset(q, 0, sizeof *q);
     q->width = width;
+    q->level_xor = cb_int8_gemm_input_xor();
     q->alloc = alloc;
 }
 

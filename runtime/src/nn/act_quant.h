@@ -14,14 +14,24 @@
 /* Dynamic int8 quantisation of activations (one scale and zero point per
  * row), shared by every int8 linear layer of the same input width. */
 typedef struct cb_quantizer {
-    int8_t *data;                            /* [rows, width] + XNN_EXTRA_BYTES */
+    int8_t *data;                            /* [rows, width] + XNN_EXTRA_BYTES: levels ^ level_xor */
     struct xnn_quantization_params *params;  /* [rows + XNN_EXTRA_QUANTIZATION_PARAMS] */
     size_t capacity_rows;
     int width;
+    uint8_t level_xor;                       /* cb_int8_gemm_input_xor() */
     const cb_allocator *alloc;
 } cb_quantizer;
 
-/* No allocation until cb_quantizer_reserve. */
+/* What XNNPACK's int8 GEMM kernels on this CPU read for an int8 level L:
+ * 0 for L itself; 0x80 for L ^ 0x80, the unsigned byte L + 128, which the
+ * VNNI kernels of a patched XNNPACK (tools/deps/patches/native/
+ * 0002-qd8-vnni-unsigned-input.patch) feed vpdpbusd directly instead of
+ * flipping each byte themselves, a third of their instructions. The same
+ * integer sums either way, so the same output bits. (cpu_kernels.c) */
+uint8_t cb_int8_gemm_input_xor(void);
+
+/* No allocation until cb_quantizer_reserve. The byte format is the one this
+ * CPU's kernels read (level_xor). */
 void cb_quantizer_init(cb_quantizer *q, int width, const cb_allocator *alloc);
 cb_status cb_quantizer_reserve(cb_quantizer *q, size_t rows, cb_error *err);
 /* Quantises x[rows, width] into q (reserved for rows). */

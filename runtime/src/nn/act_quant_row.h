@@ -33,8 +33,10 @@ typedef int8_t v8c __attribute__((vector_size(8)));
 typedef int8_t v32c __attribute__((vector_size(32)));
 
 /* Quantises x[0..n) into out[0..n) with its own scale and zero point,
- * written to *params. */
-CB_KERNEL void cb_quantize_row_kernel(const float *x, size_t n, int8_t *out, struct xnn_quantization_params *params)
+ * written to *params; each level is stored XORed with level_xor (0, or
+ * 0x80 for the kernels that read unsigned bytes: act_quant.h). */
+CB_KERNEL void cb_quantize_row_kernel(const float *x, size_t n, int8_t *out, struct xnn_quantization_params *params,
+                                      uint8_t level_xor)
 {
     const size_t n8 = n / 8 * 8;
 
@@ -90,19 +92,21 @@ CB_KERNEL void cb_quantize_row_kernel(const float *x, size_t n, int8_t *out, str
 
     const v8f vinv = splat8(inv), vmagic = splat8(CB_ROUND_MAGIC), vzp = splat8((float)zp);
     const v8f vmin = splat8(-128.0f), vmax = splat8(127.0f);
+    const int8_t flip = (int8_t)level_xor;
+    const v8c vflip = { flip, flip, flip, flip, flip, flip, flip, flip };
     for (size_t i = 0; i < n8; i += 8) {
         v8f v = ((load8(x + i) * vinv + vmagic) - vmagic) + vzp;  /* integers: the + zp is exact */
         v = min8(max8(v, vmin), vmax);  /* the extremes may round half a level out */
         /* The low byte of each int32 lane (values are in [-128, 127]):
          * a byte shuffle, where a converting cast becomes scalar code. */
         const v32c b = (v32c)__builtin_convertvector(v, v8i);
-        const v8c c = __builtin_shufflevector(b, b, 0, 4, 8, 12, 16, 20, 24, 28);
+        const v8c c = __builtin_shufflevector(b, b, 0, 4, 8, 12, 16, 20, 24, 28) ^ vflip;
         memcpy(out + i, &c, sizeof c);
     }
     for (size_t i = n8; i < n; i++) {
         float v = (x[i] * inv + CB_ROUND_MAGIC) - CB_ROUND_MAGIC;
         v = v < -128.0f - (float)zp ? -128.0f - (float)zp : v > 127.0f - (float)zp ? 127.0f - (float)zp : v;
-        out[i] = (int8_t)((int32_t)v + zp);
+        out[i] = (int8_t)(((int32_t)v + zp) ^ flip);
     }
 }
 

@@ -1,5 +1,6 @@
 /* cpu_kernels.c: which XNNPACK int8 GEMM microkernels this CPU runs, by name,
- * for diagnostics (crossbyte-bench, tests/test_cpu_kernels.c).
+ * for diagnostics (crossbyte-bench, tests/test_cpu_kernels.c), and the byte
+ * format they read (cb_int8_gemm_input_xor, act_quant.h).
  *
  * XNNPACK picks the dynamically quantised GEMM (qd8_f32_qc8w) once per
  * process from the CPU's features and keeps it in an internal config whose
@@ -9,7 +10,9 @@
  * compare those pointers with the kernels XNNPACK builds for x86-64 rather
  * than include its private headers; elsewhere the answer is "unknown". */
 #include <stddef.h>
+#include <string.h>
 
+#include "act_quant.h"
 #include "crossbyte.h"
 
 #if defined(__x86_64__) && !defined(__EMSCRIPTEN__)
@@ -53,9 +56,28 @@ const char *cb_int8_gemm_kernels(void)
             if (gemm[mr] == known[k].fn) return known[k].family;
     return "unknown";
 }
+
+/* Defined next to the VNNI kernels by tools/deps/patches/native/
+ * 0002-qd8-vnni-unsigned-input.patch, which makes them read unsigned bytes;
+ * weak, so an XNNPACK without the patch links and leaves them NULL. */
+extern const int xnn_crossbyte_avx512vnni_unsigned_input __attribute__((weak));
+extern const int xnn_crossbyte_avxvnni_unsigned_input __attribute__((weak));
+
+uint8_t cb_int8_gemm_input_xor(void)
+{
+    const char *family = cb_int8_gemm_kernels();
+    if (!strcmp(family, "avx512vnni")) return &xnn_crossbyte_avx512vnni_unsigned_input ? 0x80 : 0;
+    if (!strcmp(family, "avxvnni")) return &xnn_crossbyte_avxvnni_unsigned_input ? 0x80 : 0;
+    return 0;
+}
 #else
 const char *cb_int8_gemm_kernels(void)
 {
     return "unknown";
+}
+
+uint8_t cb_int8_gemm_input_xor(void)
+{
+    return 0;
 }
 #endif

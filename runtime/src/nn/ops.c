@@ -133,7 +133,7 @@ static void layernorm_quantize_row(void *ctx, size_t r)
     const layernorm_task *t = ctx;
     const size_t n = (size_t)t->width;
     layernorm_row_kernel(t, r);
-    cb_quantize_row_kernel(t->x + r * n, n, t->q->data + r * n, &t->q->params[r]);
+    cb_quantize_row_kernel(t->x + r * n, n, t->q->data + r * n, &t->q->params[r], t->q->level_xor);
 }
 
 void cb_layernorm_rows(float *x, const float *bias, const float *residual, const float *gamma, const float *beta,
@@ -278,7 +278,8 @@ static void act_quantize_row(void *ctx, size_t r)
 {
     const act_task *t = ctx;
     act_row_kernel(t, r);
-    cb_quantize_row_kernel(t->x + r * t->width, t->width, t->q->data + r * t->width, &t->q->params[r]);
+    cb_quantize_row_kernel(t->x + r * t->width, t->width, t->q->data + r * t->width, &t->q->params[r],
+                           t->q->level_xor);
 }
 
 #if defined(CB_MULTIVERSION_X86)
@@ -303,7 +304,7 @@ __attribute__((target("arch=x86-64-v4"))) static void gelu_quantize_row_avx512(v
         v = gelu16(v);
         memcpy(x + i, &v, sizeof v);
     }
-    cb_quantize_row_kernel(x, t->width, t->q->data + r * t->width, &t->q->params[r]);
+    cb_quantize_row_kernel(x, t->width, t->q->data + r * t->width, &t->q->params[r], t->q->level_xor);
 }
 #endif
 

@@ -137,12 +137,42 @@ CB_KERNEL void cb_attn_gather_relative(const cb_attn_head *h, const float *relk,
     }
 }
 
+/* K^T rows c0 .. c0 + 8, columns (keys) j0 .. j0 + 8: eight key rows loaded
+ * as vectors, biased, and transposed in registers (unpack, then 2x2 blocks,
+ * then 4x4 halves), where an element-by-element copy gathered each float
+ * from a row `stride` floats away (a tenth of attention's time in the
+ * profiles). Each element is the same single addition k + bk. */
+CB_KERNEL void cb_attn_transpose_kt8(const cb_attn_head *h, size_t j0, size_t c0)
+{
+    const v8f b = load8(h->bk + c0);
+    v8f r[8], t[8], u[8];
+    for (size_t i = 0; i < 8; i++) r[i] = load8(h->k + (j0 + i) * h->stride + c0) + b;
+    for (size_t i = 0; i < 8; i += 2) {
+        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (size_t i = 0; i < 8; i += 4)
+        for (size_t k = 0; k < 2; k++) {
+            u[i + 2 * k] = __builtin_shufflevector(t[i + k], t[i + k + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+            u[i + 2 * k + 1] = __builtin_shufflevector(t[i + k], t[i + k + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        }
+    /* u[k] holds dim c0 + k of keys j0 .. j0 + 4 in its low half and dim
+     * c0 + k + 4 in its high half; u[k + 4] the same of keys j0 + 4 .. j0 + 8. */
+    float *dst = h->kt + c0 * h->n_pad + j0;
+    for (size_t k = 0; k < 4; k++) {
+        store8(dst + k * h->n_pad, __builtin_shufflevector(u[k], u[k + 4], 0, 1, 2, 3, 8, 9, 10, 11));
+        store8(dst + (k + 4) * h->n_pad, __builtin_shufflevector(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15));
+    }
+}
+
 /* K^T and V, biased, into contiguous zero-padded rows. */
 CB_KERNEL void cb_attn_stage_kv(const cb_attn_head *h)
 {
-    const size_t n = h->n, d = h->d, n_pad = h->n_pad, d_pad = h->d_pad;
+    const size_t n = h->n, d = h->d, n_pad = h->n_pad, d_pad = h->d_pad, n8 = n / 8 * 8, d8 = d / 8 * 8;
+    for (size_t c0 = 0; c0 < d8; c0 += 8)
+        for (size_t j0 = 0; j0 < n8; j0 += 8) cb_attn_transpose_kt8(h, j0, c0);
     for (size_t c = 0; c < d; c++) {
-        for (size_t j = 0; j < n; j++) h->kt[c * n_pad + j] = h->k[j * h->stride + c] + h->bk[c];
+        for (size_t j = c < d8 ? n8 : 0; j < n; j++) h->kt[c * n_pad + j] = h->k[j * h->stride + c] + h->bk[c];
         for (size_t j = n; j < n_pad; j++) h->kt[c * n_pad + j] = 0.0f;
     }
     for (size_t j = 0; j < n; j++) {
@@ -264,11 +294,15 @@ CB_KERNEL void cb_attn_context_tile(const cb_attn_head *h, size_t c0, size_t row
             for (size_t t = 0; t < TILE_V; t++) acc[r][t] += vv[t] * w;
         }
     }
+    /* A whole tile is stored as vectors: copying it through a buffer with a
+     * variable length read the vectors back in 8-byte pieces, stalled on
+     * store forwarding. */
+    const size_t width = h->d - c0 < COLS ? h->d - c0 : COLS;
     for (size_t r = 0; r < rows; r++) {
         float tile[COLS];
         for (size_t t = 0; t < TILE_V; t++) store8(tile + 8 * t, acc[r][t] * splat8(inv[r]));
-        const size_t width = h->d - c0 < COLS ? h->d - c0 : COLS;
-        memcpy(out + r * out_stride + c0, tile, width * sizeof(float));
+        if (width == COLS) memcpy(out + r * out_stride + c0, tile, sizeof tile);
+        else memcpy(out + r * out_stride + c0, tile, width * sizeof(float));
     }
 }
 
@@ -326,10 +360,11 @@ CB_KERNEL void cb_attn_context_tile16(const cb_attn_head *h, size_t c0, size_t r
         memcpy(&vv, h->vp + j * h->d_pad + c0, sizeof vv);
         for (size_t r = 0; r < ROWS; r++) acc[r] += vv * h->p[r * h->n_pad + j];
     }
+    const size_t width = h->d - c0 < COLS ? h->d - c0 : COLS;
     for (size_t r = 0; r < rows; r++) {
         const v16f tile = acc[r] * inv[r];
-        const size_t width = h->d - c0 < COLS ? h->d - c0 : COLS;
-        memcpy(out + r * out_stride + c0, &tile, width * sizeof(float));
+        if (width == COLS) memcpy(out + r * out_stride + c0, &tile, sizeof tile);  /* as cb_attn_context_tile */
+        else memcpy(out + r * out_stride + c0, &tile, width * sizeof(float));
     }
 }
 #else

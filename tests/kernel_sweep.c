@@ -268,7 +268,7 @@ void ks_quantize(ks_result *r, pthreadpool_t pool)
             for (size_t i = 0; i < n; i++) {
                 int lo, hi;
                 kr_quant_level(&ref, zp, xr[i], &lo, &hi);
-                const int level = (int8_t)(q.data[row * n + i] ^ (int8_t)q.level_xor);  /* as stored for the kernels */
+                const int level = cb_quantizer_level(&q, row * n + i);
                 /* Dequantised, a level is within half a level of x (the
                  * rounding, or the rounded zero point at a clamped end),
                  * plus the kernel's float32 errors in levels: x * inv
@@ -453,12 +453,11 @@ void ks_int8_linear(ks_result *r, pthreadpool_t pool)
                 const int zp = q.params[row].zero_point;
                 for (int o = 0; o < out; o++) {
                     const int8_t *wr = w + (size_t)o * (size_t)in;
-                    const int8_t *qr = q.data + row * (size_t)in;
                     const float *xr = x + row * (size_t)in;
                     int64_t acc = 0;
                     double exact = 0, wsum = 0;
                     for (int i = 0; i < in; i++) {
-                        acc += ((int64_t)(int8_t)(qr[i] ^ (int8_t)q.level_xor) - zp) * wr[i];
+                        acc += ((int64_t)cb_quantizer_level(&q, row * (size_t)in + (size_t)i) - zp) * wr[i];
                         exact += (double)xr[i] * wr[i];
                         wsum += abs(wr[i]);
                     }

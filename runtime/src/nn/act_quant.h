@@ -30,6 +30,12 @@ typedef struct cb_quantizer {
  * integer sums either way, so the same output bits. (cpu_kernels.c) */
 uint8_t cb_int8_gemm_input_xor(void);
 
+/* The int8 level stored at byte i of q->data. */
+static inline int cb_quantizer_level(const cb_quantizer *q, size_t i)
+{
+    return (int8_t)(q->data[i] ^ (int8_t)q->level_xor);
+}
+
 /* No allocation until cb_quantizer_reserve. The byte format is the one this
  * CPU's kernels read (level_xor). */
 void cb_quantizer_init(cb_quantizer *q, int width, const cb_allocator *alloc);
